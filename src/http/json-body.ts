@@ -1,0 +1,51 @@
+import { isUtf8 } from 'node:buffer';
+import type { FastifyRequest } from 'fastify';
+import { parse as parseLossless } from 'lossless-json';
+import secureJson from 'secure-json-parse';
+import { invalid, ParleyError } from '../errors.js';
+
+const CURL_HINT = "send JSON: add -H 'Content-Type: application/json' to curl, or use curl --json";
+
+/** A JSON number with more digits than a double holds exactly: only then is the slower exact parse needed. */
+const LONG_NUMBER = /\d{16}/;
+
+/**
+ * Reads a request body as JSON. A missing Content-Type is read as JSON (curl users forget it); any other
+ * declared type, or a charset other than UTF-8, is refused. Integers beyond 2^53 arrive as BigInt, so
+ * that a 64-bit id sent as a JSON number keeps its exact value.
+ */
+export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
+  checkContentType(request.headers['content-type']);
+  if (!isUtf8(body)) throw invalid('body is not valid UTF-8');
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw invalid('body is empty: send a JSON object');
+  let value: unknown;
+  try {
+    value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/prototype property/.test(message))
+      throw invalid('body must not use the keys __proto__ or constructor.prototype');
+    throw invalid(`body is not valid JSON: ${message}`);
+  }
+  if (!LONG_NUMBER.test(text)) return value;
+  // Same meaning as JSON.parse (the last of duplicate keys wins), with integers kept exact.
+  return parseLossless(text, null, { parseNumber: exactNumber, onDuplicateKey: ({ newValue }) => newValue });
+}
+
+function exactNumber(digits: string): number | bigint {
+  const number = Number(digits);
+  return Number.isInteger(number) && !Number.isSafeInteger(number) && /^-?\d+$/.test(digits) ? BigInt(digits) : number;
+}
+
+function checkContentType(header: string | undefined): void {
+  if (header === undefined) return;
+  const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
+  if (mediaType !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType)) {
+    throw new ParleyError('unsupported_media_type', `Content-Type ${header} is not JSON; ${CURL_HINT}`);
+  }
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length);
+  if (charset !== undefined && !['utf-8', 'utf8', '"utf-8"'].includes(charset)) {
+    throw new ParleyError('unsupported_media_type', `charset ${charset} is not supported: send UTF-8 JSON`);
+  }
+}

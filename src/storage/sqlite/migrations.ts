@@ -1,0 +1,48 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The SQLite schema, one numbered step at a time; `PRAGMA user_version` records the last step applied.
+ * Times are milliseconds since the epoch. `chats.last_message_at` is kept with each message so that
+ * listing chats never reads messages.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE users (
+    id         INTEGER PRIMARY KEY,
+    username   TEXT    NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE chats (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT    NOT NULL UNIQUE,
+    created_at      INTEGER NOT NULL,
+    last_message_at INTEGER
+  );
+  CREATE TABLE chat_members (
+    chat_id  INTEGER NOT NULL REFERENCES chats (id),
+    user_id  INTEGER NOT NULL REFERENCES users (id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX chat_members_by_user ON chat_members (user_id, chat_id);
+  CREATE TABLE messages (
+    id         INTEGER PRIMARY KEY,
+    chat_id    INTEGER NOT NULL REFERENCES chats (id),
+    author_id  INTEGER NOT NULL REFERENCES users (id),
+    text       TEXT    NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX messages_by_chat ON messages (chat_id, created_at, id);
+  `,
+];
+
+/** Applies the steps this file has not seen yet, each in its own transaction. */
+export function migrate(db: Database): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  SQLITE_MIGRATIONS.slice(applied).forEach((sql, index) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${applied + index + 1}`);
+    }).immediate();
+  });
+}

@@ -1,0 +1,4 @@
+import { sqlite } from '../support/backends.js';
+import { storageContract } from './contract.js';
+
+storageContract(sqlite);

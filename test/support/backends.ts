@@ -1,0 +1,41 @@
+import { openSqliteDatabase, SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import type { Clock, Storage } from '../../src/storage/storage.js';
+
+/** A fresh, empty database of one backend, opened for one test. */
+export interface TestDatabase {
+  storage: Storage;
+  /** Makes the next ids of users, chats and messages start above `floor` (to test ids beyond 2^53). */
+  raiseIdsAbove(floor: bigint): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Backend {
+  name: string;
+  open(clock?: Clock): Promise<TestDatabase>;
+}
+
+export const sqlite: Backend = {
+  name: 'SQLite',
+  async open(clock) {
+    const db = openSqliteDatabase(':memory:');
+    const storage = new SqliteStorage(db, clock);
+    return {
+      storage,
+      async raiseIdsAbove(floor) {
+        // SQLite gives the next row max(id)+1, so placeholder rows at the floor stay in place.
+        db.prepare('INSERT INTO users (id, username, created_at) VALUES (?, ?, 0)').run(floor, '\u0001floor');
+        db.prepare('INSERT INTO chats (id, name, created_at) VALUES (?, ?, 0)').run(floor, '\u0001floor');
+        db.prepare('INSERT INTO messages (id, chat_id, author_id, text, created_at) VALUES (?, ?, ?, ?, 0)').run(
+          floor,
+          floor,
+          floor,
+          'floor',
+        );
+      },
+      close: () => storage.close(),
+    };
+  },
+};
+
+/** Every backend the tests run against. */
+export const backends: readonly Backend[] = [sqlite];
