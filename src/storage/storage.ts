@@ -27,6 +27,8 @@ export interface Storage {
   chatsOfUser(userId: Id): Promise<Chat[] | undefined>;
   /** The chat's messages oldest first, or `undefined` when there is no such chat. */
   messagesOfChat(chatId: Id): Promise<Message[] | undefined>;
+  /** Creates or upgrades the schema; safe to run again, and from several processes at once. */
+  migrate(): Promise<void>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -63,10 +63,13 @@ export class SqliteStorage implements Storage {
     private readonly db: Database,
     private readonly now: Clock = Date.now,
   ) {
-    migrate(db);
     this.batch = new WriteBatch(db);
+    migrate(db);
     this.statements = prepareStatements(db);
   }
+
+  /** The schema is migrated when the storage is constructed: statements are prepared against it. */
+  async migrate(): Promise<void> {}
 
   addUser(username: string): Promise<AddUserResult> {
     return this.write(() => {
