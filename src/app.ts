@@ -1,10 +1,12 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { ChatService } from './chat/chat-service.js';
 import { ParleyError } from './errors.js';
 import { exactIds } from './http/exact-ids.js';
 import { parseJsonBody } from './http/json-body.js';
 import { handleError, sendProblem } from './http/problem.js';
+import { logEachRequest } from './http/request-log.js';
 import { CHAT_PATHS, registerChatRoutes } from './http/routes/chat-routes.js';
+import { registerHealthRoutes } from './http/routes/health-routes.js';
 import type { Storage } from './storage/storage.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -20,6 +22,8 @@ export interface AppOptions {
 export function buildApp({ storage, logger = false }: AppOptions): FastifyInstance {
   const app = Fastify({
     logger,
+    // Fastify's own two lines per request give way to one line of ours (request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     exposeHeadRoutes: false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -38,10 +42,12 @@ export function buildApp({ storage, logger = false }: AppOptions): FastifyInstan
     }
   });
   app.addHook('preValidation', exactIds);
+  logEachRequest(app);
   app.setErrorHandler(handleError);
 
   const chats = new ChatService(storage);
   registerChatRoutes(app, chats);
+  registerHealthRoutes(app, storage);
   registerMethodGuards(app, CHAT_PATHS);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new ParleyError('not_found', `there is no ${request.method} ${request.url.split('?')[0]}`)),
