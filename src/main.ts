@@ -5,7 +5,10 @@ import { openStorage } from './storage/open-storage.js';
 /** Starts Parley: settings from the environment, storage, HTTP; stops cleanly on SIGTERM and SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const storage = await openStorage(config.database);
+  const storage = openStorage(config.database, {
+    // Called back asynchronously, once the app (and its logger) exists.
+    onUnavailable: (error) => app.log.warn({ err: error }, 'database not reachable yet; retrying every second'),
+  });
   const app = buildApp({ storage, logger: { level: config.logLevel } });
 
   let stopping = false;

@@ -1,14 +1,26 @@
 import type { DatabaseConfig } from '../config.js';
-import { ConfigError } from '../config.js';
+import { PostgresStorage } from './postgres/postgres-storage.js';
+import { ReadyStorage } from './ready-storage.js';
 import { openSqliteDatabase, SqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
-/** Opens the backend the configuration names. */
-export async function openStorage(database: DatabaseConfig): Promise<Storage> {
+export interface OpenStorageOptions {
+  /** Told each time a network database cannot be migrated yet (it is retried every second). */
+  onUnavailable?: (error: unknown) => void;
+}
+
+/**
+ * Opens the backend the configuration names. SQLite opens at once (a file that cannot be opened stops
+ * the process); a network database may come up after the server, so it is reached lazily and migrated
+ * as soon as it answers.
+ */
+export function openStorage(database: DatabaseConfig, options: OpenStorageOptions = {}): Storage {
   switch (database.kind) {
     case 'sqlite':
       return new SqliteStorage(openSqliteDatabase(database.file));
-    default:
-      throw new ConfigError(`DATABASE_URL: the ${database.kind} backend is not available in this version`);
+    case 'postgres':
+      return new ReadyStorage(new PostgresStorage(database.url), options.onUnavailable);
+    case 'mysql':
+      throw new Error('the MySQL backend is not wired yet');
   }
 }

@@ -1,0 +1,66 @@
+import type pg from 'pg';
+import { inTransaction } from './transaction.js';
+
+/**
+ * The PostgreSQL schema, one numbered step at a time; `schema_migrations` records the steps applied.
+ * Times are kept to the millisecond, as the API shows them. Names compare byte for byte (COLLATE "C"),
+ * so 'ann' and 'Ann' are two users. `chats.last_message_at` is kept with each message so that listing
+ * chats never reads messages.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE users (
+    id         bigint         GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    username   text           COLLATE "C" NOT NULL CONSTRAINT users_username_key UNIQUE,
+    created_at timestamptz(3) NOT NULL
+  );
+  CREATE TABLE chats (
+    id              bigint         GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name            text           COLLATE "C" NOT NULL CONSTRAINT chats_name_key UNIQUE,
+    created_at      timestamptz(3) NOT NULL,
+    last_message_at timestamptz(3)
+  );
+  CREATE TABLE chat_members (
+    chat_id  bigint  NOT NULL REFERENCES chats (id),
+    user_id  bigint  NOT NULL REFERENCES users (id),
+    position integer NOT NULL,
+    PRIMARY KEY (chat_id, user_id)
+  );
+  CREATE INDEX chat_members_by_user ON chat_members (user_id, chat_id);
+  CREATE TABLE messages (
+    id         bigint         GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    chat_id    bigint         NOT NULL REFERENCES chats (id),
+    author_id  bigint         NOT NULL REFERENCES users (id),
+    text       text           NOT NULL,
+    created_at timestamptz(3) NOT NULL
+  );
+  CREATE INDEX messages_by_chat ON messages (chat_id, created_at, id);
+  `,
+];
+
+/** Any fixed number: every Parley process migrating one database waits for this same lock. */
+const MIGRATION_LOCK_KEY = 0x70_61_72_6c_65_79; // "parley" in ASCII
+
+/**
+ * Applies the steps this database has not seen yet, all in one transaction. The advisory lock makes
+ * processes that migrate one new database at once take turns: the first applies each step, the others
+ * then find nothing left to do.
+ */
+export async function migrate(pool: pg.Pool): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL)',
+    );
+    const { rows } = await client.query<{ applied: number }>(
+      'SELECT coalesce(max(version), 0) AS applied FROM schema_migrations',
+    );
+    const applied = rows[0]?.applied ?? 0;
+    for (const [index, sql] of POSTGRES_MIGRATIONS.entries()) {
+      const version = index + 1;
+      if (version <= applied) continue;
+      await client.query(sql);
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())', [version]);
+    }
+  });
+}

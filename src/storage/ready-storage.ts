@@ -1,0 +1,70 @@
+import { ParleyError } from '../errors.js';
+import type { Storage } from './storage.js';
+
+const RETRY_MS = 1000;
+
+const notReachableYet = () =>
+  new ParleyError('storage_unavailable', 'the database is not reachable yet; retry shortly');
+
+/**
+ * Serves a network database that may not be up yet (the seed starts the server and its database
+ * together). Until the schema is migrated every call fails as unavailable (503); a background retry
+ * migrates as soon as the database answers, and from then on calls go straight through. A database
+ * that goes away later is the backend's to report, call by call.
+ */
+export class ReadyStorage implements Storage {
+  private ready = false;
+  private attempt: Promise<void> | undefined;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly backend: Storage,
+    private readonly onMigrationError: (error: unknown) => void = () => {},
+  ) {
+    this.migrate().catch(() => {});
+  }
+
+  migrate(): Promise<void> {
+    this.attempt ??= this.backend.migrate().then(
+      () => {
+        this.ready = true;
+      },
+      (error: unknown) => {
+        this.attempt = undefined;
+        this.onMigrationError(error);
+        this.retry ??= setTimeout(() => {
+          this.retry = undefined;
+          this.migrate().catch(() => {});
+        }, RETRY_MS).unref();
+        throw notReachableYet();
+      },
+    );
+    return this.attempt;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  addUser: Storage['addUser'] = (username) => this.whenReady(() => this.backend.addUser(username));
+  addChat: Storage['addChat'] = (name, members) => this.whenReady(() => this.backend.addChat(name, members));
+  addMessage: Storage['addMessage'] = (chat, author, text) =>
+    this.whenReady(() => this.backend.addMessage(chat, author, text));
+  chatsOfUser: Storage['chatsOfUser'] = (user) => this.whenReady(() => this.backend.chatsOfUser(user));
+  messagesOfChat: Storage['messagesOfChat'] = (chat) => this.whenReady(() => this.backend.messagesOfChat(chat));
+  ping: Storage['ping'] = () => this.whenReady(() => this.backend.ping());
+
+  async close(): Promise<void> {
+    clearTimeout(this.retry);
+    await this.backend.close();
+  }
+
+  private async whenReady<T>(call: () => Promise<T>): Promise<T> {
+    if (!this.ready) {
+      // After a failed attempt, answer at once and leave the next attempt to the retry timer.
+      if (this.attempt === undefined && this.retry !== undefined) throw notReachableYet();
+      await this.migrate();
+    }
+    return call();
+  }
+}

@@ -1,0 +1,36 @@
+import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { POSTGRES_ADMIN_URL } from './databases.js';
+import {
+  createScratchDatabase as createPostgresDatabase,
+  postgresAvailable,
+  type ScratchDatabase,
+} from './postgres-backend.js';
+
+/** A database server reached over TCP, so that a test can put a proxy of its own in front of it. */
+export interface NetworkBackend {
+  name: string;
+  available: boolean;
+  service: string;
+  host: string;
+  port: number;
+  /** `host:port` as it appears in the backend's URLs. */
+  authority: string;
+  createScratchDatabase(): Promise<ScratchDatabase>;
+  storageAt(url: string): Storage;
+}
+
+const postgresUrl = new URL(POSTGRES_ADMIN_URL);
+
+export const networkBackends: readonly NetworkBackend[] = [
+  {
+    name: 'PostgreSQL',
+    available: postgresAvailable,
+    service: `PostgreSQL at ${postgresUrl.host}`,
+    host: postgresUrl.hostname,
+    port: Number(postgresUrl.port || 5432),
+    authority: postgresUrl.host,
+    createScratchDatabase: createPostgresDatabase,
+    storageAt: (url) => new PostgresStorage(url),
+  },
+];
