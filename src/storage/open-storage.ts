@@ -1,4 +1,5 @@
 import type { DatabaseConfig } from '../config.js';
+import { MysqlStorage } from './mysql/mysql-storage.js';
 import { PostgresStorage } from './postgres/postgres-storage.js';
 import { ReadyStorage } from './ready-storage.js';
 import { openSqliteDatabase, SqliteStorage } from './sqlite/sqlite-storage.js';
@@ -21,6 +22,6 @@ export function openStorage(database: DatabaseConfig, options: OpenStorageOption
     case 'postgres':
       return new ReadyStorage(new PostgresStorage(database.url), options.onUnavailable);
     case 'mysql':
-      throw new Error('the MySQL backend is not wired yet');
+      return new ReadyStorage(new MysqlStorage(database.url), options.onUnavailable);
   }
 }

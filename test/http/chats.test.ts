@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { assertProblem, startApi } from '../support/api.js';
 import { backends } from '../support/backends.js';
+import { describeWithService } from '../support/databases.js';
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-for (const backend of backends) {
-  describe(`/chats/add and /chats/get on ${backend.name}`, () => {
+for (const { backend, available, service } of backends) {
+  describeWithService(`/chats/add and /chats/get on ${backend.name}`, available, service, () => {
     test('a chat is created between users and listed with all its fields', async (t) => {
       const api = await startApi(t, backend);
       const a = await api.user('a');

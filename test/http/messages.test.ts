@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { assertProblem, startApi } from '../support/api.js';
 import { backends } from '../support/backends.js';
+import { describeWithService } from '../support/databases.js';
 
-for (const backend of backends) {
-  describe(`/messages/add and /messages/get on ${backend.name}`, () => {
+for (const { backend, available, service } of backends) {
+  describeWithService(`/messages/add and /messages/get on ${backend.name}`, available, service, () => {
     test('a member posts, and the chat lists the message with all its fields', async (t) => {
       const api = await startApi(t, backend);
       const a = await api.user('a');

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { assertProblem, startApi } from '../support/api.js';
 import { backends } from '../support/backends.js';
+import { describeWithService } from '../support/databases.js';
 
-for (const backend of backends) {
-  describe(`/users/add on ${backend.name}`, () => {
+for (const { backend, available, service } of backends) {
+  describeWithService(`/users/add on ${backend.name}`, available, service, () => {
     test('creating a user answers 201 with its id as a string', async (t) => {
       const api = await startApi(t, backend);
       const answer = await api.post('/users/add', { username: 'user_1' });

@@ -1,5 +1,8 @@
 import { openSqliteDatabase, SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { Clock, Storage } from '../../src/storage/storage.js';
+import { MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL } from './databases.js';
+import { mysql, mysqlAvailable } from './mysql-backend.js';
+import { postgres, postgresAvailable } from './postgres-backend.js';
 
 /** A fresh, empty database of one backend, opened for one test. */
 export interface TestDatabase {
@@ -12,6 +15,13 @@ export interface TestDatabase {
 export interface Backend {
   name: string;
   open(clock?: Clock): Promise<TestDatabase>;
+}
+
+/** A backend as the API tests see it: whether its service answers here, and what to call it if not. */
+export interface BackendUnderTest {
+  backend: Backend;
+  available: boolean;
+  service: string;
 }
 
 export const sqlite: Backend = {
@@ -37,5 +47,9 @@ export const sqlite: Backend = {
   },
 };
 
-/** Every backend the tests run against. */
-export const backends: readonly Backend[] = [sqlite];
+/** Every backend the API tests run against; network ones only where their service answers. */
+export const backends: readonly BackendUnderTest[] = [
+  { backend: sqlite, available: true, service: 'SQLite' },
+  { backend: postgres, available: postgresAvailable, service: `PostgreSQL at ${new URL(POSTGRES_ADMIN_URL).host}` },
+  { backend: mysql, available: mysqlAvailable, service: `MySQL/MariaDB at ${new URL(MYSQL_ADMIN_URL).host}` },
+];

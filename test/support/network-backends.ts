@@ -1,6 +1,8 @@
+import { MysqlStorage } from '../../src/storage/mysql/mysql-storage.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
-import { POSTGRES_ADMIN_URL } from './databases.js';
+import { MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL } from './databases.js';
+import { createScratchDatabase as createMysqlDatabase, mysqlAvailable } from './mysql-backend.js';
 import {
   createScratchDatabase as createPostgresDatabase,
   postgresAvailable,
@@ -21,6 +23,7 @@ export interface NetworkBackend {
 }
 
 const postgresUrl = new URL(POSTGRES_ADMIN_URL);
+const mysqlUrl = new URL(MYSQL_ADMIN_URL);
 
 export const networkBackends: readonly NetworkBackend[] = [
   {
@@ -32,5 +35,15 @@ export const networkBackends: readonly NetworkBackend[] = [
     authority: postgresUrl.host,
     createScratchDatabase: createPostgresDatabase,
     storageAt: (url) => new PostgresStorage(url),
+  },
+  {
+    name: 'MySQL',
+    available: mysqlAvailable,
+    service: `MySQL/MariaDB at ${mysqlUrl.host}`,
+    host: mysqlUrl.hostname,
+    port: Number(mysqlUrl.port || 3306),
+    authority: mysqlUrl.host,
+    createScratchDatabase: createMysqlDatabase,
+    storageAt: (url) => new MysqlStorage(url),
   },
 ];

@@ -1,0 +1,98 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { unavailable } from './errors.js';
+import type { Connection } from './session-pool.js';
+
+/**
+ * The MySQL schema, one numbered step at a time (step n is `MYSQL_MIGRATIONS[n - 1]`), each step a
+ * list of statements; `schema_migrations` records the steps applied. Runs on MySQL 5.7+ and MariaDB
+ * 10.3+. Ids are signed BIGINT like the API's (up to 2^63-1). Times are DATETIME(3) in UTC.
+ * Names and texts are utf8mb4 with the binary collation: 'Ann' and 'ann' are different users, and
+ * every code point, 4-byte ones included, is kept exactly. VARCHAR lengths count code points, like the
+ * API's limits; a text of 65,536 4-byte characters needs MEDIUMTEXT. `chats.last_message_at` is kept
+ * with each message so that listing chats never reads messages.
+ * MySQL commits each DDL statement by itself, so a step that stops halfway must be safe to run again:
+ * hence IF NOT EXISTS.
+ */
+export const MYSQL_MIGRATIONS: readonly (readonly string[])[] = [
+  /* 1 */ [
+    `CREATE TABLE IF NOT EXISTS users (
+      id         BIGINT      NOT NULL AUTO_INCREMENT,
+      username   VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+      created_at DATETIME(3) NOT NULL,
+      PRIMARY KEY (id),
+      UNIQUE KEY users_username (username)
+    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`,
+    `CREATE TABLE IF NOT EXISTS chats (
+      id              BIGINT       NOT NULL AUTO_INCREMENT,
+      name            VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+      created_at      DATETIME(3)  NOT NULL,
+      last_message_at DATETIME(3)  NULL,
+      PRIMARY KEY (id),
+      UNIQUE KEY chats_name (name)
+    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`,
+    `CREATE TABLE IF NOT EXISTS chat_members (
+      chat_id  BIGINT       NOT NULL,
+      user_id  BIGINT       NOT NULL,
+      position INT UNSIGNED NOT NULL,
+      PRIMARY KEY (chat_id, user_id),
+      KEY chat_members_by_user (user_id, chat_id),
+      CONSTRAINT chat_members_chat FOREIGN KEY (chat_id) REFERENCES chats (id),
+      CONSTRAINT chat_members_user FOREIGN KEY (user_id) REFERENCES users (id)
+    ) ENGINE = InnoDB`,
+    `CREATE TABLE IF NOT EXISTS messages (
+      id         BIGINT      NOT NULL AUTO_INCREMENT,
+      chat_id    BIGINT      NOT NULL,
+      author_id  BIGINT      NOT NULL,
+      text       MEDIUMTEXT  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+      created_at DATETIME(3) NOT NULL,
+      PRIMARY KEY (id),
+      KEY messages_by_chat (chat_id, created_at, id),
+      KEY messages_by_author (author_id),
+      CONSTRAINT messages_chat FOREIGN KEY (chat_id) REFERENCES chats (id),
+      CONSTRAINT messages_author FOREIGN KEY (author_id) REFERENCES users (id)
+    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`,
+  ],
+];
+
+const LOCK_WAIT_SECONDS = 60;
+// Named after the database, so that databases sharing a server migrate independently (names are
+// capped at 64 characters; a truncated name only makes two databases wait for each other).
+const LOCK_NAME = "LEFT(CONCAT('parley_migrations.', DATABASE()), 64)";
+
+/**
+ * Applies the steps not applied yet. MySQL DDL commits by itself, so no transaction can make two
+ * processes migrating one new database take turns; a named lock held by this connection does. The
+ * server frees it if the process dies.
+ */
+export async function migrate(connection: Connection): Promise<void> {
+  const [[lock]] = await connection.query<RowDataPacket[]>(
+    `SELECT GET_LOCK(${LOCK_NAME}, ${LOCK_WAIT_SECONDS}) AS locked`,
+  );
+  if (Number(lock?.locked) !== 1) {
+    throw unavailable(`another process has been migrating the database for over ${LOCK_WAIT_SECONDS}s`);
+  }
+  try {
+    await applyPendingSteps(connection);
+  } finally {
+    // A connection that cannot release the lock must not go back to the pool holding it.
+    await connection.query(`DO RELEASE_LOCK(${LOCK_NAME})`).catch(() => connection.destroy());
+  }
+}
+
+async function applyPendingSteps(connection: Connection): Promise<void> {
+  await connection.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at DATETIME(3) NOT NULL) ENGINE = InnoDB',
+  );
+  const [[applied]] = await connection.query<RowDataPacket[]>(
+    'SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations',
+  );
+  const done = Number(applied?.version ?? 0);
+  for (const [index, statements] of MYSQL_MIGRATIONS.entries()) {
+    const version = index + 1;
+    if (version <= done) continue;
+    for (const statement of statements) await connection.query(statement);
+    await connection.query('INSERT INTO schema_migrations (version, applied_at) VALUES (?, UTC_TIMESTAMP(3))', [
+      version,
+    ]);
+  }
+}
