@@ -3,6 +3,8 @@ import { ChatService } from './chat/chat-service.js';
 import { ParleyError } from './errors.js';
 import { exactIds } from './http/exact-ids.js';
 import { parseJsonBody } from './http/json-body.js';
+import { registerMetrics, registerMetricsRoute } from './http/metrics.js';
+import { registerOpenApi } from './http/openapi.js';
 import { handleError, sendProblem } from './http/problem.js';
 import { logEachRequest } from './http/request-log.js';
 import { CHAT_PATHS, registerChatRoutes } from './http/routes/chat-routes.js';
@@ -46,9 +48,15 @@ export function buildApp({ storage, logger = false }: AppOptions): FastifyInstan
   app.setErrorHandler(handleError);
 
   const chats = new ChatService(storage);
-  registerChatRoutes(app, chats);
-  registerHealthRoutes(app, storage);
-  registerMethodGuards(app, CHAT_PATHS);
+  const metrics = registerMetrics(app);
+  registerOpenApi(app);
+  // The OpenAPI document sees only the routes declared once its plugin has loaded.
+  app.after(() => {
+    registerChatRoutes(app, chats);
+    registerHealthRoutes(app, storage);
+    registerMetricsRoute(app, metrics);
+    registerMethodGuards(app, CHAT_PATHS);
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new ParleyError('not_found', `there is no ${request.method} ${request.url.split('?')[0]}`)),
   );

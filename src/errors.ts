@@ -7,6 +7,7 @@ const STATUS_BY_CODE = {
   conflict: 409,
   body_too_large: 413,
   unsupported_media_type: 415,
+  idempotency_key_reused: 422,
   storage_unavailable: 503,
   internal: 500,
 } as const;
@@ -21,6 +22,7 @@ const TITLE_BY_CODE: Record<ErrorCode, string> = {
   conflict: 'Already exists',
   body_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
+  idempotency_key_reused: 'Idempotency-Key already used for another request',
   storage_unavailable: 'Storage unavailable',
   internal: 'Internal error',
 };

@@ -1,5 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { startKeyJanitor } from './storage/key-janitor.js';
 import { openStorage } from './storage/open-storage.js';
 
 /** Starts Parley: settings from the environment, storage, HTTP; stops cleanly on SIGTERM and SIGINT. */
@@ -10,12 +11,14 @@ async function main(): Promise<void> {
     onUnavailable: (error) => app.log.warn({ err: error }, 'database not reachable yet; retrying every second'),
   });
   const app = buildApp({ storage, logger: { level: config.logLevel } });
+  const stopJanitor = startKeyJanitor(storage, (error) => app.log.warn({ err: error }, 'could not forget old keys'));
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'stopping: finishing requests in flight');
+    stopJanitor();
     await app.close();
     await storage.close();
     process.exit(0);

@@ -1,43 +1,66 @@
 import { conflict, invalid, notFound, ParleyError } from '../errors.js';
-import type { Storage } from '../storage/storage.js';
+import type { IdempotencyKey, Storage } from '../storage/storage.js';
+import { decodeChatCursor, encodeChatCursor } from './chat-cursor.js';
+import { chatPosition } from './chat-position.js';
+import { fingerprint } from './fingerprint.js';
 import { canonicalId } from './ids.js';
 import type { Chat, Id, Message } from './model.js';
 
 /** An id as a client may send it. */
 export type IdInput = string | number;
 
+export interface ChatListQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ChatList {
+  chats: Chat[];
+  /** Where the next page starts, when more chats follow a limited page. */
+  nextCursor?: string;
+}
+
+export interface MessageQuery {
+  limit?: number;
+  before?: IdInput;
+  after?: IdInput;
+}
+
 /** The chat's rules: what may be created, by whom, and what each refusal means. Knows no HTTP. */
 export class ChatService {
   constructor(private readonly storage: Storage) {}
 
-  async addUser(username: string): Promise<Id> {
-    const result = await this.storage.addUser(username);
-    if (!result.ok) throw conflict(`username ${JSON.stringify(username)} is taken`);
-    return result.id;
+  async addUser(username: string, key?: string): Promise<Id> {
+    const result = await this.storage.addUser(username, guard(key, 'users/add', username));
+    if (result.ok) return result.id;
+    if (result.reason === 'key_reused') throw keyReused(key);
+    throw conflict(`username ${JSON.stringify(username)} is taken`);
   }
 
-  async addChat(name: string, users: readonly IdInput[]): Promise<Id> {
-    const memberIds = distinctMembers(users);
-    if (memberIds.length < 2) {
-      throw invalid(`users must name at least 2 distinct users, got ${memberIds.length}`);
-    }
-    const known = memberIds.flatMap((member) => (member.id === undefined ? [] : [member.id]));
-    const unknown = memberIds.find((member) => member.id === undefined);
+  async addChat(name: string, users: readonly IdInput[], key?: string): Promise<Id> {
+    const members = distinctMembers(users);
+    if (members.length < 2) throw invalid(`users must name at least 2 distinct users, got ${members.length}`);
+    const unknown = members.find((member) => member.id === undefined);
     if (unknown !== undefined) throw notFound(`user ${unknown.raw} does not exist`);
-    const result = await this.storage.addChat(name, known);
+    const memberIds = members.map((member) => member.id as Id);
+    const result = await this.storage.addChat(name, memberIds, guard(key, 'chats/add', name, memberIds));
     if (result.ok) return result.id;
+    if (result.reason === 'key_reused') throw keyReused(key);
     if (result.reason === 'name_taken') throw conflict(`chat name ${JSON.stringify(name)} is taken`);
     throw notFound(`user ${result.userId} does not exist`);
   }
 
-  async addMessage(chat: IdInput, author: IdInput, text: string): Promise<Id> {
+  async addMessage(chat: IdInput, author: IdInput, text: string, key?: string): Promise<Id> {
     const chatId = canonicalId(chat);
     if (chatId === undefined) throw notFound(`chat ${chat} does not exist`);
     const authorId = canonicalId(author);
     if (authorId === undefined) throw notFound(`user ${author} does not exist`);
-    const result = await this.storage.addMessage(chatId, authorId, text);
+    const idempotency = guard(key, 'messages/add', chatId, authorId, text);
+    const result = await this.storage.addMessage(chatId, authorId, text, idempotency);
     if (result.ok) return result.id;
     switch (result.reason) {
+      case 'key_reused':
+        throw keyReused(key);
       case 'unknown_chat':
         throw notFound(`chat ${chatId} does not exist`);
       case 'unknown_author':
@@ -47,20 +70,51 @@ export class ChatService {
     }
   }
 
-  async chatsOfUser(user: IdInput): Promise<Chat[]> {
+  async chatsOfUser(user: IdInput, query: ChatListQuery = {}): Promise<ChatList> {
     const userId = canonicalId(user);
-    const chats = userId === undefined ? undefined : await this.storage.chatsOfUser(userId);
-    if (chats === undefined) throw notFound(`user ${userId ?? user} does not exist`);
-    return chats;
+    if (userId === undefined) throw notFound(`user ${user} does not exist`);
+    const after = query.cursor === undefined ? undefined : decodeChatCursor(query.cursor, userId);
+    // One chat more than asked tells whether another page follows.
+    const limit = query.limit === undefined ? undefined : query.limit + 1;
+    const chats = await this.storage.chatsOfUser(userId, { limit, after });
+    if (chats === undefined) throw notFound(`user ${userId} does not exist`);
+    if (query.limit === undefined || chats.length <= query.limit) return { chats };
+    const page = chats.slice(0, query.limit);
+    return { chats: page, nextCursor: encodeChatCursor(userId, chatPosition(page.at(-1) as Chat)) };
   }
 
-  async messagesOfChat(chat: IdInput): Promise<Message[]> {
+  async messagesOfChat(chat: IdInput, query: MessageQuery = {}): Promise<Message[]> {
     const chatId = canonicalId(chat);
-    const messages = chatId === undefined ? undefined : await this.storage.messagesOfChat(chatId);
-    if (messages === undefined) throw notFound(`chat ${chatId ?? chat} does not exist`);
-    return messages;
+    if (chatId === undefined) throw notFound(`chat ${chat} does not exist`);
+    if (query.before !== undefined && query.after !== undefined) {
+      throw invalid('before and after cannot be used together: page one way at a time');
+    }
+    const [side, anchor] = query.before !== undefined ? ['before', query.before] : ['after', query.after];
+    const anchorId = anchor === undefined ? undefined : canonicalId(anchor);
+    if (anchor !== undefined && anchorId === undefined) throw invalid(`${side}: message ${anchor} does not exist`);
+    const page = { limit: query.limit, [side]: anchorId };
+    const result = await this.storage.messagesOfChat(chatId, page);
+    if (result.ok) return result.messages;
+    switch (result.reason) {
+      case 'unknown_chat':
+        throw notFound(`chat ${chatId} does not exist`);
+      case 'unknown_message':
+        throw invalid(`${side}: message ${anchorId} does not exist`);
+      case 'foreign_message':
+        throw invalid(`${side}: message ${anchorId} is not in chat ${chatId}`);
+    }
   }
 }
+
+function guard(key: string | undefined, method: string, ...inputs: (string | string[])[]): IdempotencyKey | undefined {
+  return key === undefined ? undefined : { key, fingerprint: fingerprint(method, ...inputs) };
+}
+
+const keyReused = (key: string | undefined) =>
+  new ParleyError(
+    'idempotency_key_reused',
+    `Idempotency-Key ${JSON.stringify(key)} was first used for a different request; use a new key for a new request`,
+  );
 
 type Member = { id: Id; raw?: never } | { id: undefined; raw: IdInput };
 

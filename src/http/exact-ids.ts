@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** Body fields that hold ids, alone or in an array. */
-const ID_FIELDS: ReadonlySet<string> = new Set(['user', 'chat', 'author', 'users']);
+const ID_FIELDS: ReadonlySet<string> = new Set(['user', 'chat', 'author', 'users', 'before', 'after']);
 
 /**
  * An id sent as a JSON integer beyond 2^53 arrives as a BigInt (see json-body); it becomes its exact

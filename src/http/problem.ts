@@ -23,7 +23,8 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
 
 function toProblem(error: FastifyError): ParleyError {
   if (error instanceof ParleyError) return error;
-  if (error.validation) return new ParleyError('invalid_request', describeValidationErrors(error.validation));
+  if (error.validation)
+    return new ParleyError('invalid_request', describeValidationErrors(error.validation, error.validationContext));
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ParleyError('body_too_large', 'the request body must be at most 1 MiB (1,048,576 bytes)');

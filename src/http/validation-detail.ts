@@ -1,17 +1,17 @@
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { ID_DESCRIPTION, PATTERN_HINTS } from './schemas/common.js';
 
-type ValidationError = FastifySchemaValidationError & { data?: unknown };
+type ValidationError = FastifySchemaValidationError & { data?: unknown; parentSchema?: unknown };
 
 /** Turns the validator's findings into one sentence that names the field and what is wrong with it. */
-export function describeValidationErrors(errors: readonly ValidationError[]): string {
+export function describeValidationErrors(errors: readonly ValidationError[], context = 'body'): string {
   // An id fails every alternative of its union; the union's own error says it best.
   const error = errors.find((candidate) => candidate.keyword === 'anyOf') ?? errors[0];
   if (error === undefined) return 'the request body is invalid';
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required')
     return `${fieldName(error.instancePath, String(params.missingProperty))} is required`;
-  const field = fieldName(error.instancePath);
+  const field = context === 'headers' ? `the ${headerName(error.instancePath)} header` : fieldName(error.instancePath);
   if (field === 'body') return `body must be a JSON object, got ${kindOf(error.data)}`;
   return `${field} ${complaint(error, params)}`;
 }
@@ -31,8 +31,11 @@ function complaint(error: ValidationError, params: Record<string, unknown>): str
     case 'pattern':
       return PATTERN_HINTS.get(String(params.pattern)) ?? `must match ${params.pattern}`;
     case 'minimum':
-    case 'maximum':
-      return `must be ${error.keyword === 'minimum' ? '>=' : '<='} ${params.limit}`;
+    case 'maximum': {
+      const { minimum, maximum } = (error.parentSchema ?? {}) as { minimum?: number; maximum?: number };
+      const range = maximum === undefined ? `at least ${minimum}` : `from ${minimum ?? '-∞'} to ${maximum}`;
+      return `must be ${range}, got ${String(error.data)}; larger pages are refused, not shortened`;
+    }
     default:
       return error.message ?? 'is invalid';
   }
@@ -44,6 +47,13 @@ function fieldName(instancePath: string, child?: string): string {
   if (child !== undefined) parts.push(child);
   if (parts.length === 0) return 'body';
   return parts.map((part, index) => (/^\d+$/.test(part) ? `[${part}]` : index === 0 ? part : `.${part}`)).join('');
+}
+
+/** `/idempotency-key` reads as `Idempotency-Key`. */
+function headerName(instancePath: string): string {
+  return instancePath
+    .slice(1)
+    .replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
 function kindOf(value: unknown): string {

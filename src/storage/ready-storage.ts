@@ -46,12 +46,13 @@ export class ReadyStorage implements Storage {
     return this.ready;
   }
 
-  addUser: Storage['addUser'] = (username) => this.whenReady(() => this.backend.addUser(username));
-  addChat: Storage['addChat'] = (name, members) => this.whenReady(() => this.backend.addChat(name, members));
-  addMessage: Storage['addMessage'] = (chat, author, text) =>
-    this.whenReady(() => this.backend.addMessage(chat, author, text));
-  chatsOfUser: Storage['chatsOfUser'] = (user) => this.whenReady(() => this.backend.chatsOfUser(user));
-  messagesOfChat: Storage['messagesOfChat'] = (chat) => this.whenReady(() => this.backend.messagesOfChat(chat));
+  addUser: Storage['addUser'] = (...args) => this.whenReady(() => this.backend.addUser(...args));
+  addChat: Storage['addChat'] = (...args) => this.whenReady(() => this.backend.addChat(...args));
+  addMessage: Storage['addMessage'] = (...args) => this.whenReady(() => this.backend.addMessage(...args));
+  chatsOfUser: Storage['chatsOfUser'] = (...args) => this.whenReady(() => this.backend.chatsOfUser(...args));
+  messagesOfChat: Storage['messagesOfChat'] = (...args) => this.whenReady(() => this.backend.messagesOfChat(...args));
+  forgetIdempotencyKeys: Storage['forgetIdempotencyKeys'] = (...args) =>
+    this.whenReady(() => this.backend.forgetIdempotencyKeys(...args));
   ping: Storage['ping'] = () => this.whenReady(() => this.backend.ping());
 
   async close(): Promise<void> {

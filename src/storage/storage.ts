@@ -1,32 +1,81 @@
 import type { Chat, Id, Message } from '../chat/model.js';
 
-export type AddUserResult = { ok: true; id: Id } | { ok: false; reason: 'username_taken' };
+/**
+ * A client's retry guard: the key it chose, and a fingerprint of what it asked (the method and its
+ * inputs). A write that carries one records it in the same transaction as what it creates.
+ */
+export interface IdempotencyKey {
+  key: string;
+  fingerprint: string;
+}
+
+/** The key was first used for a different request. */
+export type KeyReused = { ok: false; reason: 'key_reused' };
+
+export type AddUserResult = { ok: true; id: Id } | { ok: false; reason: 'username_taken' } | KeyReused;
 
 export type AddChatResult =
   | { ok: true; id: Id }
   | { ok: false; reason: 'name_taken' }
-  | { ok: false; reason: 'unknown_user'; userId: Id };
+  | { ok: false; reason: 'unknown_user'; userId: Id }
+  | KeyReused;
 
 export type AddMessageResult =
   | { ok: true; id: Id }
-  | { ok: false; reason: 'unknown_chat' | 'unknown_author' | 'not_a_member' };
+  | { ok: false; reason: 'unknown_chat' | 'unknown_author' | 'not_a_member' }
+  | KeyReused;
+
+/**
+ * Where a chat stands in its members' lists, which are ordered by this position, descending:
+ * chats with messages before chats without, then by `at` (the last message's time, or the chat's
+ * creation time while it has none), then by id.
+ */
+export interface ChatPosition {
+  active: boolean;
+  at: number;
+  id: Id;
+}
+
+/** A slice of a user's chats: at most `limit`, starting after `after`. */
+export interface ChatPage {
+  limit?: number;
+  after?: ChatPosition;
+}
+
+/**
+ * A slice of a chat's history, always returned oldest first: with `after`, the oldest `limit` messages
+ * newer than that message; with `before`, the newest `limit` older than it; with `limit` alone, the
+ * newest `limit`. Without `limit`, every message on that side.
+ */
+export interface MessagePage {
+  limit?: number;
+  before?: Id;
+  after?: Id;
+}
+
+export type MessagesResult =
+  | { ok: true; messages: Message[] }
+  | { ok: false; reason: 'unknown_chat' | 'unknown_message' | 'foreign_message' };
 
 /**
  * What every storage backend provides. Each write is atomic: a refused write changes nothing, and a
  * resolved write is durable. Backends stamp `created_at` themselves, so that within a chat message
- * times never go backwards and `created_at, id` order is the order of insertion.
+ * times never go backwards and `created_at, id` order is the order in which messages were committed:
+ * a reader walking forward from a message never misses one committed later.
  * Backends know nothing of HTTP; when the database cannot be reached they throw a
  * `ParleyError('storage_unavailable')`.
  */
 export interface Storage {
-  addUser(username: string): Promise<AddUserResult>;
+  addUser(username: string, idempotency?: IdempotencyKey): Promise<AddUserResult>;
   /** `memberIds` are distinct, in the order the chat lists them. */
-  addChat(name: string, memberIds: readonly Id[]): Promise<AddChatResult>;
-  addMessage(chatId: Id, authorId: Id, text: string): Promise<AddMessageResult>;
+  addChat(name: string, memberIds: readonly Id[], idempotency?: IdempotencyKey): Promise<AddChatResult>;
+  addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult>;
   /** The user's chats in the API's order, or `undefined` when there is no such user. */
-  chatsOfUser(userId: Id): Promise<Chat[] | undefined>;
-  /** The chat's messages oldest first, or `undefined` when there is no such chat. */
-  messagesOfChat(chatId: Id): Promise<Message[] | undefined>;
+  chatsOfUser(userId: Id, page?: ChatPage): Promise<Chat[] | undefined>;
+  /** The chat's messages oldest first; a `before` or `after` must be a message of this chat. */
+  messagesOfChat(chatId: Id, page?: MessagePage): Promise<MessagesResult>;
+  /** Deletes up to `limit` idempotency keys recorded before `cutoff` (ms since the epoch); returns how many. */
+  forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number>;
   /** Creates or upgrades the schema; safe to run again, and from several processes at once. */
   migrate(): Promise<void>;
   /** Resolves when the database answers. */

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Backend, TestDatabase } from '../support/backends.js';
+import { messagesIn } from '../support/backends.js';
+import { idempotencyContract } from './contract-idempotency.js';
+import { pagingContract } from './contract-paging.js';
 
 const FIXED_TIME = Date.UTC(2026, 10, 24, 19, 5, 9, 375);
 
@@ -91,7 +94,7 @@ export function storageContract(backend: Backend): void {
         assert.deepEqual(await storage.addMessage(nowhere, a, 'x'), { ok: false, reason: 'unknown_chat' });
         assert.deepEqual(await storage.addMessage(chat, nobody, 'x'), { ok: false, reason: 'unknown_author' });
         assert.deepEqual(await storage.addMessage(chat, outsider, 'x'), { ok: false, reason: 'not_a_member' });
-        assert.deepEqual(await storage.messagesOfChat(chat), []);
+        assert.deepEqual(await messagesIn(storage, chat), []);
         assert.equal((await storage.chatsOfUser(a))?.[0]?.last_message_at, null);
       }));
 
@@ -101,7 +104,7 @@ export function storageContract(backend: Backend): void {
         const b = await addUser(storage, 'b');
         const chat = await addChat(storage, 'room', [a, b]);
         const id = await addMessage(storage, chat, b, 'hello');
-        const [message] = (await storage.messagesOfChat(chat)) ?? [];
+        const [message] = await messagesIn(storage, chat);
         assert.deepEqual(message, { id, chat, author: b, text: 'hello', created_at: message?.created_at });
         const [listed] = (await storage.chatsOfUser(a)) ?? [];
         assert.equal(listed?.last_message_at, message?.created_at);
@@ -117,7 +120,7 @@ export function storageContract(backend: Backend): void {
         const mixed = 'é\u0301 \u200d👩‍👩‍👧 \t\n"\\\'';
         await addMessage(storage, chat, a, longText);
         await addMessage(storage, chat, a, mixed);
-        const texts = (await storage.messagesOfChat(chat))?.map((message) => message.text);
+        const texts = (await messagesIn(storage, chat)).map((message) => message.text);
         assert.deepEqual(texts, [longText, mixed]);
         assert.equal((await storage.chatsOfUser(a))?.[0]?.name, '💬 room');
         assert.deepEqual(await storage.addUser(name), { ok: false, reason: 'username_taken' });
@@ -131,7 +134,7 @@ export function storageContract(backend: Backend): void {
           const chat = await addChat(storage, 'room', [a, b]);
           const ids: string[] = [];
           for (let i = 0; i < 5; i++) ids.push(await addMessage(storage, chat, i % 2 ? a : b, `m${i}`));
-          const listed = (await storage.messagesOfChat(chat)) ?? [];
+          const listed = await messagesIn(storage, chat);
           assert.deepEqual(
             listed.map((message) => message.id),
             ids,
@@ -151,7 +154,7 @@ export function storageContract(backend: Backend): void {
           const first = await addMessage(storage, chat, a, 'first');
           now -= 60_000;
           const second = await addMessage(storage, chat, a, 'second');
-          const listed = (await storage.messagesOfChat(chat)) ?? [];
+          const listed = await messagesIn(storage, chat);
           assert.deepEqual(
             listed.map((message) => message.id),
             [first, second],
@@ -194,10 +197,13 @@ export function storageContract(backend: Backend): void {
         const chat = await addChat(storage, 'room', [a, b]);
         const lonely = await addUser(storage, 'lonely');
         assert.equal(await storage.chatsOfUser(String(BigInt(lonely) + 1000n)), undefined);
-        assert.equal(await storage.messagesOfChat(String(BigInt(chat) + 1000n)), undefined);
+        assert.deepEqual(await storage.messagesOfChat(String(BigInt(chat) + 1000n)), {
+          ok: false,
+          reason: 'unknown_chat',
+        });
         assert.equal(await storage.chatsOfUser('9223372036854775807'), undefined);
         assert.deepEqual(await storage.chatsOfUser(lonely), []);
-        assert.deepEqual(await storage.messagesOfChat(chat), []);
+        assert.deepEqual(await messagesIn(storage, chat), []);
       }));
 
     test('ids beyond 2^53 survive exactly', () =>
@@ -212,12 +218,12 @@ export function storageContract(backend: Backend): void {
         const [listed] = (await storage.chatsOfUser(b)) ?? [];
         assert.deepEqual(listed?.users, [a, b]);
         assert.equal(listed?.id, chat);
-        assert.deepEqual((await storage.messagesOfChat(chat))?.[0], {
+        assert.deepEqual((await messagesIn(storage, chat))[0], {
           id: message,
           chat,
           author: a,
           text: 'big',
-          created_at: (await storage.messagesOfChat(chat))?.[0]?.created_at,
+          created_at: (await messagesIn(storage, chat))[0]?.created_at,
         });
       }));
 
@@ -234,10 +240,12 @@ export function storageContract(backend: Backend): void {
         const ids = results.flatMap((result) => (result.ok ? [result.id] : []));
         assert.equal(ids.length, 63);
         assert.equal(new Set(ids).size, 63);
-        const stored = (await storage.messagesOfChat(chat)) ?? [];
+        const stored = await messagesIn(storage, chat);
         assert.deepEqual(stored.map((message) => message.id).sort(), [...ids].sort());
         const users = await Promise.all(Array.from({ length: 64 }, (_, i) => storage.addUser(`u${i % 32}`)));
         assert.equal(users.filter((result) => result.ok).length, 32);
       }));
   });
+  pagingContract(backend);
+  idempotencyContract(backend);
 }

@@ -6,8 +6,10 @@ import { ParleyError } from '../../src/errors.js';
 import { parseMysqlUrl } from '../../src/storage/mysql/connection-url.js';
 import { MYSQL_MIGRATIONS } from '../../src/storage/mysql/migrations.js';
 import { MysqlStorage } from '../../src/storage/mysql/mysql-storage.js';
+import { messagePage } from '../../src/storage/mysql/page-statements.js';
 import { SESSION_SQL_MODE, SessionPool } from '../../src/storage/mysql/session-pool.js';
-import type { Storage } from '../../src/storage/storage.js';
+import type { IdempotencyKey, Storage } from '../../src/storage/storage.js';
+import { messagesIn } from '../support/backends.js';
 import { describeWithService, MYSQL_ADMIN_URL, withDatabase } from '../support/databases.js';
 import { adminQuery, createScratchDatabase, mysql, mysqlAvailable } from '../support/mysql-backend.js';
 import { storageContract } from './contract.js';
@@ -31,6 +33,33 @@ async function openStorage(clock?: () => number): Promise<{ storage: Storage; na
     },
   };
 }
+
+/** Two MysqlStorage instances, each with its own pool (two processes), on one fresh, migrated database. */
+async function withTwoProcesses(run: (first: Storage, second: Storage, name: string) => Promise<void>): Promise<void> {
+  const database = await createScratchDatabase();
+  const first = new MysqlStorage(database.url);
+  const second = new MysqlStorage(database.url);
+  try {
+    await first.migrate();
+    await run(first, second, database.name);
+  } finally {
+    await Promise.all([first.close(), second.close()]);
+    await database.drop();
+  }
+}
+
+/** Two users and their chat, on `storage`. */
+async function room(storage: Storage): Promise<{ a: string; b: string; chat: string }> {
+  const [a, b] = await Promise.all([storage.addUser('a'), storage.addUser('b')]);
+  assert.ok(a.ok && b.ok);
+  const chat = await storage.addChat('room', [a.id, b.id]);
+  assert.ok(chat.ok);
+  return { a: a.id, b: b.id, chat: chat.id };
+}
+
+/** `count` calls, alternating between the two storages, all started at once. */
+const burst = <T>(count: number, first: Storage, second: Storage, call: (storage: Storage, i: number) => Promise<T>) =>
+  Promise.all(Array.from({ length: count }, (_, i) => call(i % 2 ? second : first, i)));
 
 describe('MySQL URLs', () => {
   test("the seed's mysql+pymysql:// form: user, URL-decoded password, host, default port, database", () => {
@@ -113,6 +142,10 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
           () => storage.addMessage('1', '1', 'x'),
           () => storage.chatsOfUser('1'),
           () => storage.messagesOfChat('1'),
+          () => storage.addUser('a', { key: 'k', fingerprint: 'f' }),
+          () => storage.chatsOfUser('1', { limit: 2, after: { active: true, at: 0, id: '1' } }),
+          () => storage.messagesOfChat('1', { limit: 2, before: '1' }),
+          () => storage.forgetIdempotencyKeys(0, 10),
         ];
         for (const call of calls) await assert.rejects(call(), isUnavailable);
         await sleep(50);
@@ -121,6 +154,118 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
         await storage.close();
       }
       await assert.rejects(storage.ping(), isUnavailable);
+    });
+
+    describe('idempotency keys across processes', () => {
+      const key = (fingerprint: string): IdempotencyKey => ({ key: 'burst', fingerprint });
+
+      test('a burst of one key from two processes creates exactly one message, and records its id', () =>
+        withTwoProcesses(async (first, second, name) => {
+          const { a, chat } = await room(first);
+          const results = await burst(32, first, second, (storage) => storage.addMessage(chat, a, 'once', key('f')));
+          const ids = new Set(results.map((result) => (result.ok ? result.id : result.reason)));
+          assert.equal(ids.size, 1, `one answer for all: ${[...ids].join(', ')}`);
+          const [id] = ids;
+          assert.deepEqual(
+            (await messagesIn(second, chat)).map((message) => message.id),
+            [id],
+          );
+          const rows = await adminQuery(`SELECT \`key\`, entity_id FROM \`${name}\`.idempotency_keys`);
+          assert.deepEqual(
+            rows.map((row) => ({ ...row })),
+            [{ key: 'burst', entity_id: id }],
+          );
+        }));
+
+      test('one key raced with two different requests: one is created, the other refused as key_reused', () =>
+        withTwoProcesses(async (first, second) => {
+          const { a, chat } = await room(first);
+          const results = await burst(24, first, second, (storage, i) =>
+            storage.addMessage(chat, a, i % 3 ? 'this' : 'that', key(i % 3 ? 'this' : 'that')),
+          );
+          const stored = await messagesIn(first, chat);
+          assert.equal(stored.length, 1);
+          const winner = stored[0]?.text;
+          results.forEach((result, i) => {
+            const expected =
+              (i % 3 ? 'this' : 'that') === winner
+                ? { ok: true, id: stored[0]?.id }
+                : { ok: false, reason: 'key_reused' };
+            assert.deepEqual(result, expected, `request ${i}`);
+          });
+        }));
+
+      test('a burst of one key refused everywhere leaves the key unclaimed and free', () =>
+        withTwoProcesses(async (first, second, name) => {
+          const { a, chat } = await room(first);
+          const outsider = await first.addUser('outsider');
+          assert.ok(outsider.ok);
+          const results = await burst(24, first, second, (storage) =>
+            storage.addMessage(chat, outsider.id, 'no', key('f')),
+          );
+          for (const result of results) assert.deepEqual(result, { ok: false, reason: 'not_a_member' });
+          assert.deepEqual(await adminQuery(`SELECT * FROM \`${name}\`.idempotency_keys`), []);
+          const created = await second.addMessage(chat, a, 'yes', key('f'));
+          assert.ok(created.ok);
+          assert.deepEqual(await first.addMessage(chat, a, 'yes', key('f')), created);
+        }));
+    });
+
+    describe('query plans', () => {
+      test('pages of messages walk messages_by_chat: newest ones in order, keyset ones as a range', () =>
+        withTwoProcesses(async (storage, _, name) => {
+          const { a, chat } = await room(storage);
+          const other = await storage.addChat('other', [a]);
+          assert.ok(other.ok);
+          // Enough rows, in two chats, for the optimizer to prefer the index to a scan.
+          const start = Date.UTC(2026, 0, 1);
+          const rows = Array.from({ length: 4_000 }, (_, i) => [
+            i % 2 ? chat : other.id,
+            a,
+            `m${i}`,
+            new Date(start + Math.floor(i / 4) * 1000).toISOString().slice(0, 23).replace('T', ' '),
+          ]);
+          await adminQuery(`INSERT INTO \`${name}\`.messages (chat_id, author_id, text, created_at) VALUES ?`, [rows]);
+          await adminQuery(`ANALYZE TABLE \`${name}\`.messages`);
+          const [near] = await adminQuery(
+            `SELECT id, created_at FROM \`${name}\`.messages WHERE chat_id = ? ORDER BY created_at, id LIMIT 1 OFFSET 1900`,
+            [chat],
+          );
+          const [early] = await adminQuery(
+            `SELECT id, created_at FROM \`${name}\`.messages WHERE chat_id = ? ORDER BY created_at, id LIMIT 1 OFFSET 100`,
+            [chat],
+          );
+          assert.ok(near && early);
+          const pool = new SessionPool(parseMysqlUrl(withDatabase(MYSQL_ADMIN_URL, name)), 1);
+          const explain = (page: ReturnType<typeof messagePage>) =>
+            pool.use(async (connection) => {
+              // Prepared, as the backend runs it: the LIMIT travels as a placeholder.
+              const [plan] = await connection.execute<RowDataPacket[]>(`EXPLAIN ${page.sql}`, page.values);
+              assert.equal(plan.length, 1);
+              return plan[0] as RowDataPacket;
+            });
+          try {
+            const newest = await explain(messagePage(chat, undefined, 50));
+            assert.equal(newest.key, 'messages_by_chat');
+            assert.doesNotMatch(String(newest.Extra), /filesort/);
+            for (const anchor of [
+              { side: 'after', id: String(near.id), at: String(near.created_at) } as const,
+              { side: 'before', id: String(early.id), at: String(early.created_at) } as const,
+            ]) {
+              const plan = await explain(messagePage(chat, anchor, 50));
+              assert.deepEqual(
+                { type: plan.type, key: plan.key },
+                { type: 'range', key: 'messages_by_chat' },
+                anchor.side,
+              );
+              assert.doesNotMatch(String(plan.Extra), /filesort/);
+            }
+          } finally {
+            await pool.end();
+          }
+          const page = await messagesIn(storage, chat, { limit: 3, after: String(near.id) });
+          assert.equal(page.length, 3);
+        }));
     });
 
     describe('on a migrated database', () => {
@@ -176,7 +321,7 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
         const chat = await database.storage.addChat('times', [user.id, other.id]);
         assert.ok(chat.ok);
         await database.storage.addMessage(chat.id, user.id, 'tick');
-        const [message] = (await database.storage.messagesOfChat(chat.id)) ?? [];
+        const [message] = await messagesIn(database.storage, chat.id);
         assert.equal(message?.created_at, '2026-11-24T19:05:10.000Z');
       });
 

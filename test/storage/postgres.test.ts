@@ -5,7 +5,9 @@ import { ParleyError } from '../../src/errors.js';
 import { asStorageError } from '../../src/storage/postgres/errors.js';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
+import { statements } from '../../src/storage/postgres/statements.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { messagesIn } from '../support/backends.js';
 import { describeWithService, POSTGRES_ADMIN_URL } from '../support/databases.js';
 import {
   createScratchDatabase,
@@ -15,6 +17,7 @@ import {
   queryPostgres,
 } from '../support/postgres-backend.js';
 import { storageContract } from './contract.js';
+import { created } from './contract-support.js';
 
 const unavailable = (error: unknown) => error instanceof ParleyError && error.code === 'storage_unavailable';
 
@@ -94,6 +97,9 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
       await assert.rejects(storage.addMessage('1', '1', 'hi'), unavailable);
       await assert.rejects(storage.chatsOfUser('1'), unavailable);
       await assert.rejects(storage.messagesOfChat('1'), unavailable);
+      await assert.rejects(storage.messagesOfChat('1', { limit: 5, after: '1' }), unavailable);
+      await assert.rejects(storage.addMessage('1', '1', 'hi', { key: 'k', fingerprint: 'f' }), unavailable);
+      await assert.rejects(storage.forgetIdempotencyKeys(0, 10), unavailable);
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       await storage.close();
@@ -127,7 +133,7 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       }
-      assert.equal((await storage.messagesOfChat(chat))?.length, 1);
+      assert.equal((await messagesIn(storage, chat)).length, 1);
     }));
 
   test('/messages/add is one named statement, whether it is stored or refused', () =>
@@ -174,7 +180,7 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
           Array.from({ length: 200 }, (_, i) => storage.addMessage(chat, i % 2 ? a : b, `m${i}`)),
         );
         assert.ok(results.every((result) => result.ok));
-        const listed = (await storage.messagesOfChat(chat)) ?? [];
+        const listed = await messagesIn(storage, chat);
         const ids = listed.map((message) => BigInt(message.id));
         assert.deepEqual(
           ids,
@@ -186,4 +192,102 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
       () => start + Math.floor(Math.random() * 1000),
     );
   });
+  test('a database of the first schema is upgraded in place, keeping its rows', async () => {
+    const database = await createScratchDatabase();
+    const storage = new PostgresStorage(database.url);
+    try {
+      await queryPostgres(
+        `CREATE TABLE schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL);
+         ${POSTGRES_MIGRATIONS[0]};
+         INSERT INTO schema_migrations VALUES (1, now());
+         INSERT INTO users (username, created_at) VALUES ('ann', now())`,
+        [],
+        database.url,
+      );
+      await storage.migrate();
+      const applied = await queryPostgres('SELECT version FROM schema_migrations ORDER BY version', [], database.url);
+      assert.deepEqual(
+        applied.map((row) => row.version),
+        POSTGRES_MIGRATIONS.map((_, index) => index + 1),
+      );
+      const key = { key: 'k', fingerprint: 'users/add' };
+      assert.deepEqual(await storage.addUser('ann', key), { ok: false, reason: 'username_taken' });
+      const bob = created(await storage.addUser('bob', key));
+      assert.deepEqual(await storage.addUser('bob', key), { ok: true, id: bob });
+    } finally {
+      await storage.close();
+      await database.drop();
+    }
+  });
+
+  test('a burst of one-key messages from two processes creates exactly one message', () =>
+    withRoom(async ({ storage, url, a, chat }) => {
+      // Another process: a pool of its own, whose connections race this one's for the key.
+      const other = new PostgresStorage(url);
+      try {
+        await Promise.all([storage.ping(), other.ping()]);
+        const key = { key: 'burst', fingerprint: 'messages/add once' };
+        const results = await Promise.all(
+          Array.from({ length: 32 }, (_, i) => (i % 2 ? other : storage).addMessage(chat, a, 'once', key)),
+        );
+        const ids = new Set(results.map(created));
+        assert.equal(ids.size, 1);
+        assert.deepEqual(
+          (await messagesIn(storage, chat)).map((message) => message.id),
+          [...ids],
+        );
+        const keys = await queryPostgres('SELECT key, entity_id::text AS id FROM idempotency_keys', [], url);
+        assert.deepEqual(keys, [{ key: 'burst', id: [...ids][0] }]);
+      } finally {
+        await other.close();
+      }
+    }));
+
+  test('a request waits for a transaction that holds its key, and creates once that one rolls back', () =>
+    withRoom(async ({ storage, url, a, chat }) => {
+      const key = { key: 'held', fingerprint: 'messages/add held' };
+      const holder = new pg.Client({ connectionString: url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query('INSERT INTO idempotency_keys VALUES ($1, $2, 0, now())', [key.key, key.fingerprint]);
+        const request = storage.addMessage(chat, a, 'held', key);
+        // The request is blocked on the holder's row lock, not merely slow to start.
+        for (let attempt = 0; ; attempt++) {
+          const waiting = await queryPostgres(
+            `SELECT 1 FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'parley' AND wait_event_type = 'Lock'`,
+            [],
+            url,
+          );
+          if (waiting.length > 0) break;
+          assert.ok(attempt < 100, 'the request should wait for the key');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await holder.query('ROLLBACK');
+        const id = created(await request);
+        assert.deepEqual(
+          (await messagesIn(storage, chat)).map((message) => message.id),
+          [id],
+        );
+      } finally {
+        await holder.end();
+      }
+    }));
+
+  test('a page of the newest messages is an index range scan, not a sort of the chat', () =>
+    withRoom(async ({ url, a, chat }) => {
+      await queryPostgres(
+        `INSERT INTO messages (chat_id, author_id, text, created_at)
+         SELECT $1::bigint, $2::bigint, 'm' || n, now() + n * interval '1 ms' FROM generate_series(1, 20000) AS n`,
+        [chat, a],
+        url,
+      );
+      await queryPostgres('ANALYZE messages', [], url);
+      const page = statements.newestMessages(chat, 20);
+      const plan = await queryPostgres(`EXPLAIN (COSTS OFF) ${page.text}`, page.values, url);
+      const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+      assert.match(text, /Index (Only )?Scan Backward using messages_by_chat/);
+      assert.doesNotMatch(text, /Sort/);
+    }));
 });

@@ -1,5 +1,6 @@
+import type { Message } from '../../src/chat/model.js';
 import { openSqliteDatabase, SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { Clock, Storage } from '../../src/storage/storage.js';
+import type { Clock, MessagePage, Storage } from '../../src/storage/storage.js';
 import { MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL } from './databases.js';
 import { mysql, mysqlAvailable } from './mysql-backend.js';
 import { postgres, postgresAvailable } from './postgres-backend.js';
@@ -53,3 +54,10 @@ export const backends: readonly BackendUnderTest[] = [
   { backend: postgres, available: postgresAvailable, service: `PostgreSQL at ${new URL(POSTGRES_ADMIN_URL).host}` },
   { backend: mysql, available: mysqlAvailable, service: `MySQL/MariaDB at ${new URL(MYSQL_ADMIN_URL).host}` },
 ];
+
+/** A chat's messages, asserting that the chat exists. */
+export async function messagesIn(storage: Storage, chatId: string, page?: MessagePage): Promise<Message[]> {
+  const result = await storage.messagesOfChat(chatId, page);
+  if (!result.ok) throw new Error(`messages of chat ${chatId}: ${result.reason}`);
+  return result.messages;
+}

@@ -52,6 +52,19 @@ export const MYSQL_MIGRATIONS: readonly (readonly string[])[] = [
       CONSTRAINT messages_author FOREIGN KEY (author_id) REFERENCES users (id)
     ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`,
   ],
+  // Keys are printable ASCII chosen by clients and compared byte for byte: ascii_bin keeps 'K' and 'k'
+  // apart and lets 255 characters fit InnoDB's index limit on any row format. A fingerprint is a hex
+  // SHA-256. `entity_id` is 0 only inside the transaction that claimed the key (see idempotency.ts).
+  /* 2 */ [
+    `CREATE TABLE IF NOT EXISTS idempotency_keys (
+      \`key\`       VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+      fingerprint CHAR(64)     CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+      entity_id   BIGINT       NOT NULL,
+      created_at  DATETIME(3)  NOT NULL,
+      PRIMARY KEY (\`key\`),
+      KEY idempotency_keys_by_age (created_at)
+    ) ENGINE = InnoDB DEFAULT CHARSET = ascii COLLATE = ascii_bin`,
+  ],
 ];
 
 const LOCK_WAIT_SECONDS = 60;

@@ -1,10 +1,22 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Chat, Id, Message } from '../../chat/model.js';
-import type { AddChatResult, AddMessageResult, AddUserResult, Clock, Storage } from '../storage.js';
+import type {
+  AddChatResult,
+  AddMessageResult,
+  AddUserResult,
+  ChatPage,
+  Clock,
+  IdempotencyKey,
+  MessagePage,
+  MessagesResult,
+  Storage,
+} from '../storage.js';
 import { parseMysqlUrl } from './connection-url.js';
 import { isoFromDatetime, msFromDatetime, toDatetime } from './datetime.js';
 import { asStorageError, isDuplicateKey } from './errors.js';
+import { type Create, createOnce } from './idempotency.js';
 import { migrate } from './migrations.js';
+import { chatPage, limitValue, type MessageAnchor, messagePage } from './page-statements.js';
 import { type Connection, SessionPool } from './session-pool.js';
 import { SQL } from './statements.js';
 
@@ -29,6 +41,10 @@ interface ChatLockRow extends RowDataPacket {
   last_message_at: string | null;
   member: number;
 }
+interface PositionRow extends RowDataPacket {
+  chat: string;
+  at: string;
+}
 
 export interface MysqlStorageOptions {
   /** Connections kept open at most (default 10). */
@@ -43,6 +59,8 @@ const ROWS_PER_STATEMENT = 1_000;
 class Refusal<T> {
   constructor(readonly result: T) {}
 }
+
+const UNKNOWN_CHAT = { ok: false, reason: 'unknown_chat' } as const;
 
 const chatFromRow = (row: ChatRow, users: Id[]): Chat => ({
   id: String(row.id),
@@ -80,7 +98,8 @@ export class MysqlStorage implements Storage {
     return this.guard(() => this.pool.use(migrate));
   }
 
-  addUser(username: string): Promise<AddUserResult> {
+  addUser(username: string, idempotency?: IdempotencyKey): Promise<AddUserResult> {
+    if (idempotency) return this.once(idempotency, (connection) => insertUser(connection, username, this.now()));
     return this.guard(async () => {
       try {
         const inserted = await this.pool.execute<ResultSetHeader>(SQL.insertUser, [username, toDatetime(this.now())]);
@@ -92,60 +111,83 @@ export class MysqlStorage implements Storage {
     });
   }
 
-  addChat(name: string, memberIds: readonly Id[]): Promise<AddChatResult> {
-    return this.guard(() =>
-      this.pool.transaction(async (connection) => {
-        const members = memberIds.map((id) => BigInt(id));
-        const unknown = await firstUnknownUser(connection, members);
-        if (unknown !== undefined) throw new Refusal({ ok: false, reason: 'unknown_user', userId: unknown } as const);
-        const chatId = await insertChat(connection, name, toDatetime(this.now()));
-        await insertMembers(connection, chatId, members);
-        return { ok: true, id: chatId } as const;
-      }),
-    );
+  addChat(name: string, memberIds: readonly Id[], idempotency?: IdempotencyKey): Promise<AddChatResult> {
+    const create: Create = async (connection) => {
+      const members = memberIds.map((id) => BigInt(id));
+      const unknown = await firstUnknownUser(connection, members);
+      if (unknown !== undefined) throw new Refusal({ ok: false, reason: 'unknown_user', userId: unknown } as const);
+      const chatId = await insertChat(connection, name, toDatetime(this.now()));
+      await insertMembers(connection, chatId, members);
+      return { ok: true, id: chatId };
+    };
+    return idempotency ? this.once(idempotency, create) : this.guard(() => this.pool.transaction(create));
   }
 
-  addMessage(chatId: Id, authorId: Id, text: string): Promise<AddMessageResult> {
-    return this.guard(() =>
-      this.pool.transaction(async (connection) => {
-        const [[chat]] = await connection.execute<ChatLockRow[]>(SQL.lockChatForAuthor, [authorId, chatId]);
-        if (!chat) throw new Refusal({ ok: false, reason: 'unknown_chat' } as const);
-        if (Number(chat.member) !== 1) {
-          const [author] = await connection.execute<RowDataPacket[]>(SQL.userExists, [authorId]);
-          throw new Refusal({ ok: false, reason: author.length > 0 ? 'not_a_member' : 'unknown_author' } as const);
-        }
-        // Never earlier than the chat's last message, even when the clock goes back.
-        const previous = chat.last_message_at === null ? 0 : msFromDatetime(chat.last_message_at);
-        const createdAt = toDatetime(Math.max(this.now(), previous));
-        const [inserted] = await connection.execute<ResultSetHeader>(SQL.insertMessage, [
-          chatId,
-          authorId,
-          text,
-          createdAt,
-        ]);
-        await connection.execute(SQL.touchChat, [createdAt, chatId]);
-        return { ok: true, id: String(inserted.insertId) } as const;
-      }),
-    );
+  addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult> {
+    const create: Create = async (connection) => {
+      const [[chat]] = await connection.execute<ChatLockRow[]>(SQL.lockChatForAuthor, [authorId, chatId]);
+      if (!chat) throw new Refusal({ ok: false, reason: 'unknown_chat' } as const);
+      if (Number(chat.member) !== 1) {
+        const [author] = await connection.execute<RowDataPacket[]>(SQL.userExists, [authorId]);
+        throw new Refusal({ ok: false, reason: author.length > 0 ? 'not_a_member' : 'unknown_author' } as const);
+      }
+      // Never earlier than the chat's last message, even when the clock goes back.
+      const previous = chat.last_message_at === null ? 0 : msFromDatetime(chat.last_message_at);
+      const createdAt = toDatetime(Math.max(this.now(), previous));
+      const [inserted] = await connection.execute<ResultSetHeader>(SQL.insertMessage, [
+        chatId,
+        authorId,
+        text,
+        createdAt,
+      ]);
+      await connection.execute(SQL.touchChat, [createdAt, chatId]);
+      return { ok: true, id: String(inserted.insertId) };
+    };
+    return idempotency ? this.once(idempotency, create) : this.guard(() => this.pool.transaction(create));
   }
 
-  chatsOfUser(userId: Id): Promise<Chat[] | undefined> {
+  chatsOfUser(userId: Id, page: ChatPage = {}): Promise<Chat[] | undefined> {
     return this.guard(async () => {
-      const rows = await this.pool.execute<ChatRow[]>(SQL.chatsOfUser, [userId]);
+      const { sql, values } = chatPage(userId, page.after, page.limit);
+      const rows = await this.pool.execute<ChatRow[]>(sql, values);
       if (rows.length === 0) return (await this.exists(SQL.userExists, userId)) ? [] : undefined;
       // Read after the chats: a chat's members are committed with it, so every chat listed has them all.
-      const members = await this.pool.execute<MemberRow[]>(SQL.membersOfUsersChats, [userId]);
+      const whole = page.limit === undefined && page.after === undefined;
+      const members = whole ? await this.membersOfUsersChats(userId) : await membersOf(this.pool, rows);
       const usersByChat = new Map<string, Id[]>(rows.map((row) => [String(row.id), []]));
       for (const member of members) usersByChat.get(String(member.chat_id))?.push(String(member.user_id));
       return rows.map((row) => chatFromRow(row, usersByChat.get(String(row.id)) ?? []));
     });
   }
 
-  messagesOfChat(chatId: Id): Promise<Message[] | undefined> {
+  messagesOfChat(chatId: Id, page: MessagePage = {}): Promise<MessagesResult> {
     return this.guard(async () => {
-      const rows = await this.pool.execute<MessageRow[]>(SQL.messagesOfChat, [chatId]);
-      if (rows.length === 0 && !(await this.exists(SQL.chatExists, chatId))) return undefined;
-      return rows.map(messageFromRow);
+      const side = page.after !== undefined ? 'after' : page.before !== undefined ? 'before' : undefined;
+      if (side === undefined && page.limit === undefined) {
+        const rows = await this.pool.execute<MessageRow[]>(SQL.messagesOfChat, [chatId]);
+        if (rows.length === 0 && !(await this.exists(SQL.chatExists, chatId))) return UNKNOWN_CHAT;
+        return { ok: true, messages: rows.map(messageFromRow) };
+      }
+      if (!(await this.exists(SQL.chatExists, chatId))) return UNKNOWN_CHAT;
+      let anchor: MessageAnchor | undefined;
+      if (side !== undefined) {
+        const id = page[side] as Id;
+        const [position] = await this.pool.execute<PositionRow[]>(SQL.messagePosition, [id]);
+        if (!position) return { ok: false, reason: 'unknown_message' };
+        if (BigInt(position.chat) !== BigInt(chatId)) return { ok: false, reason: 'foreign_message' };
+        anchor = { side, id, at: position.at };
+      }
+      // Messages are never deleted, so the anchor read above still holds for the page read below.
+      const { sql, values, newestFirst } = messagePage(chatId, anchor, page.limit);
+      const messages = (await this.pool.execute<MessageRow[]>(sql, values)).map(messageFromRow);
+      return { ok: true, messages: newestFirst ? messages.reverse() : messages };
+    });
+  }
+
+  forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number> {
+    return this.guard(async () => {
+      const values = [toDatetime(cutoff), limitValue(limit)];
+      return (await this.pool.execute<ResultSetHeader>(SQL.forgetKeys, values)).affectedRows;
     });
   }
 
@@ -155,6 +197,16 @@ export class MysqlStorage implements Storage {
 
   close(): Promise<void> {
     return this.pool.end();
+  }
+
+  /** Every member of every chat of the user, in one read: for the whole, unpaged list. */
+  private membersOfUsersChats(userId: Id): Promise<MemberRow[]> {
+    return this.pool.execute<MemberRow[]>(SQL.membersOfUsersChats, [userId]);
+  }
+
+  /** A keyed write: created once per key (see idempotency.ts), its refusals answered as results. */
+  private once(idempotency: IdempotencyKey, create: Create) {
+    return this.guard(() => createOnce(this.pool, idempotency, toDatetime(this.now()), create));
   }
 
   private async exists(sql: string, id: Id): Promise<boolean> {
@@ -181,6 +233,29 @@ async function firstUnknownUser(connection: Connection, members: readonly bigint
     if (unknown !== undefined) return String(unknown);
   }
   return undefined;
+}
+
+/** The members of the chats listed, each chat's in its order; read a chunk of chats at a time. */
+function membersOf(pool: SessionPool, chats: readonly ChatRow[]): Promise<MemberRow[]> {
+  const ids = chats.map((chat) => BigInt(chat.id));
+  return pool.use(async (connection) => {
+    const members: MemberRow[] = [];
+    for (const chunk of chunks(ids)) {
+      const [rows] = await connection.query<MemberRow[]>(SQL.membersOfChats, [chunk]);
+      members.push(...rows);
+    }
+    return members;
+  });
+}
+
+async function insertUser(connection: Connection, username: string, now: number): Promise<{ ok: true; id: Id }> {
+  try {
+    const [inserted] = await connection.execute<ResultSetHeader>(SQL.insertUser, [username, toDatetime(now)]);
+    return { ok: true, id: String(inserted.insertId) };
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new Refusal({ ok: false, reason: 'username_taken' } as const);
+    throw error;
+  }
 }
 
 async function insertChat(connection: Connection, name: string, createdAt: string): Promise<Id> {

@@ -63,15 +63,7 @@ export class SessionPool {
    * victim is run again, since InnoDB already rolled all of it back.
    */
   transaction<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
-    return this.use(async (connection) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await inTransaction(connection, work);
-        } catch (error) {
-          if (!isDeadlock(error) || attempt === DEADLOCK_ATTEMPTS) throw error;
-        }
-      }
-    });
+    return this.use((connection) => transactionOn(connection, work));
   }
 
   /** One statement, prepared once per connection and cached (`execute`): for fixed, frequent queries. */
@@ -104,6 +96,20 @@ export class SessionPool {
     }
     this.prepared.add(connection.connection);
     return connection;
+  }
+}
+
+/** `SessionPool.transaction` on a connection the caller holds (and may hold session state on). */
+export async function transactionOn<T>(
+  connection: Connection,
+  work: (connection: Connection) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await inTransaction(connection, work);
+    } catch (error) {
+      if (!isDeadlock(error) || attempt === DEADLOCK_ATTEMPTS) throw error;
+    }
   }
 }
 

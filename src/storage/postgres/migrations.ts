@@ -36,6 +36,17 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX messages_by_chat ON messages (chat_id, created_at, id);
   `,
+  // A key is claimed (entity_id 0) before its request creates anything, and given the created id in the
+  // same transaction. Keys compare byte for byte; old ones are forgotten oldest first, by created_at.
+  /* 2 */ `
+  CREATE TABLE idempotency_keys (
+    key         text           COLLATE "C" PRIMARY KEY,
+    fingerprint text           NOT NULL,
+    entity_id   bigint         NOT NULL,
+    created_at  timestamptz(3) NOT NULL
+  );
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+  `,
 ];
 
 /** Any fixed number: every Parley process migrating one database waits for this same lock. */

@@ -34,6 +34,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX messages_by_chat ON messages (chat_id, created_at, id);
   `,
+  /* 2 */ `
+  CREATE TABLE idempotency_keys (
+    key         TEXT    PRIMARY KEY,
+    fingerprint TEXT    NOT NULL,
+    entity_id   INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+  `,
 ];
 
 /** Applies the steps this file has not seen yet, each in its own transaction. */

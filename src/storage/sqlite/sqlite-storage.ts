@@ -3,8 +3,20 @@ import path from 'node:path';
 import DatabaseConstructor, { type Database, SqliteError } from 'better-sqlite3';
 import type { Chat, Id, Message } from '../../chat/model.js';
 import { ParleyError } from '../../errors.js';
-import type { AddChatResult, AddMessageResult, AddUserResult, Clock, Storage } from '../storage.js';
+import type {
+  AddChatResult,
+  AddMessageResult,
+  AddUserResult,
+  ChatPage,
+  Clock,
+  IdempotencyKey,
+  KeyReused,
+  MessagePage,
+  MessagesResult,
+  Storage,
+} from '../storage.js';
 import { migrate } from './migrations.js';
+import { prepareStatements, type SqliteStatements } from './statements.js';
 import { WriteBatch } from './write-batch.js';
 
 interface ChatRow {
@@ -37,6 +49,9 @@ const chatFromRow = (row: ChatRow, users: Id[]): Chat => ({
   last_message_at: row.last_message_at === null ? null : iso(row.last_message_at),
 });
 
+/** SQLite reads LIMIT -1 as no limit. */
+const NO_LIMIT = -1;
+
 /** A write refused by the chat's rules; thrown inside the write so that its savepoint is rolled back. */
 class Refusal<T> {
   constructor(readonly result: T) {}
@@ -57,7 +72,7 @@ export function openSqliteDatabase(file: string): Database {
 /** The embedded backend: one connection; writes are group-committed, reads run between batches. */
 export class SqliteStorage implements Storage {
   private readonly batch: WriteBatch;
-  private readonly statements;
+  private readonly statements: SqliteStatements;
 
   constructor(
     private readonly db: Database,
@@ -71,73 +86,135 @@ export class SqliteStorage implements Storage {
   /** The schema is migrated when the storage is constructed: statements are prepared against it. */
   async migrate(): Promise<void> {}
 
-  addUser(username: string): Promise<AddUserResult> {
-    return this.write(() => {
-      const info = this.statements.insertUser.run(username, this.now());
-      return { ok: true, id: String(info.lastInsertRowid) } as const;
-    });
+  addUser(username: string, idempotency?: IdempotencyKey): Promise<AddUserResult> {
+    return this.write(() =>
+      this.once(idempotency, () => {
+        const info = this.statements.insertUser.run(username, this.now());
+        return { ok: true, id: String(info.lastInsertRowid) } as const;
+      }),
+    );
   }
 
-  addChat(name: string, memberIds: readonly Id[]): Promise<AddChatResult> {
+  addChat(name: string, memberIds: readonly Id[], idempotency?: IdempotencyKey): Promise<AddChatResult> {
     const members = `[${memberIds.join(',')}]`;
-    return this.write(() => {
-      const unknown = this.statements.firstUnknownUser.get(members) as { id: string } | undefined;
-      if (unknown) throw new Refusal({ ok: false, reason: 'unknown_user', userId: unknown.id } as const);
-      const chatId = this.statements.insertChat.run(name, this.now()).lastInsertRowid;
-      this.statements.insertMembers.run(chatId, members);
-      return { ok: true, id: String(chatId) } as const;
-    });
+    return this.write(() =>
+      this.once(idempotency, () => {
+        const unknown = this.statements.firstUnknownUser.get(members) as { id: string } | undefined;
+        if (unknown) throw new Refusal({ ok: false, reason: 'unknown_user', userId: unknown.id } as const);
+        const chatId = this.statements.insertChat.run(name, this.now()).lastInsertRowid;
+        this.statements.insertMembers.run(chatId, members);
+        return { ok: true, id: String(chatId) } as const;
+      }),
+    );
   }
 
-  addMessage(chatId: Id, authorId: Id, text: string): Promise<AddMessageResult> {
+  addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult> {
     const chat = BigInt(chatId);
     const author = BigInt(authorId);
-    return this.write(() => {
-      const target = this.statements.chatForAuthor.get(author, chat) as
-        | { last_message_at: number | null; member: number }
-        | undefined;
-      if (!target) throw new Refusal({ ok: false, reason: 'unknown_chat' } as const);
-      if (!target.member) {
-        const reason = this.statements.userExists.get(author) ? 'not_a_member' : 'unknown_author';
-        throw new Refusal({ ok: false, reason } as const);
-      }
-      // Never earlier than the chat's last message: `created_at, id` order stays insertion order.
-      const createdAt = Math.max(this.now(), target.last_message_at ?? 0);
-      const id = this.statements.insertMessage.run(chat, author, text, createdAt).lastInsertRowid;
-      this.statements.touchChat.run(createdAt, chat);
-      return { ok: true, id: String(id) } as const;
-    });
+    return this.write(() =>
+      this.once(idempotency, () => {
+        const target = this.statements.chatForAuthor.get(author, chat) as
+          | { last_message_at: number | null; member: number }
+          | undefined;
+        if (!target) throw new Refusal({ ok: false, reason: 'unknown_chat' } as const);
+        if (!target.member) {
+          const reason = this.statements.userExists.get(author) ? 'not_a_member' : 'unknown_author';
+          throw new Refusal({ ok: false, reason } as const);
+        }
+        // Never earlier than the chat's last message: `created_at, id` order stays insertion order.
+        const createdAt = Math.max(this.now(), target.last_message_at ?? 0);
+        const id = this.statements.insertMessage.run(chat, author, text, createdAt).lastInsertRowid;
+        this.statements.touchChat.run(createdAt, chat);
+        return { ok: true, id: String(id) } as const;
+      }),
+    );
   }
 
-  async chatsOfUser(userId: Id): Promise<Chat[] | undefined> {
+  async chatsOfUser(userId: Id, page: ChatPage = {}): Promise<Chat[] | undefined> {
     return this.read(() => {
       const user = BigInt(userId);
-      const rows = this.statements.chatsOfUser.all(user) as ChatRow[];
+      const limit = page.limit ?? NO_LIMIT;
+      const rows = (
+        page.after
+          ? this.statements.chatsOfUserAfter.all(
+              user,
+              Number(page.after.active),
+              page.after.at,
+              BigInt(page.after.id),
+              limit,
+            )
+          : this.statements.chatsOfUser.all(user, limit)
+      ) as ChatRow[];
       if (rows.length === 0) return this.statements.userExists.get(user) ? [] : undefined;
       const usersByChat = new Map<string, Id[]>(rows.map((row) => [row.id, []]));
-      for (const member of this.statements.membersOfUsersChats.iterate(user) as Iterable<MemberRow>) {
+      const chatIds = `[${rows.map((row) => row.id).join(',')}]`;
+      for (const member of this.statements.membersOfChats.iterate(chatIds) as Iterable<MemberRow>) {
         usersByChat.get(member.chat)?.push(member.user);
       }
       return rows.map((row) => chatFromRow(row, usersByChat.get(row.id) ?? []));
     });
   }
 
-  async messagesOfChat(chatId: Id): Promise<Message[] | undefined> {
+  async messagesOfChat(chatId: Id, page: MessagePage = {}): Promise<MessagesResult> {
     return this.read(() => {
       const chat = BigInt(chatId);
-      const rows = this.statements.messagesOfChat.all(chat) as MessageRow[];
-      if (rows.length === 0 && !this.statements.chatExists.get(chat)) return undefined;
-      return rows.map(messageFromRow);
+      const anchorId = page.after ?? page.before;
+      if (anchorId === undefined && page.limit === undefined) {
+        const rows = this.statements.messagesOfChat.all(chat) as MessageRow[];
+        if (rows.length === 0 && !this.statements.chatExists.get(chat)) return { ok: false, reason: 'unknown_chat' };
+        return { ok: true, messages: rows.map(messageFromRow) };
+      }
+      if (!this.statements.chatExists.get(chat)) return { ok: false, reason: 'unknown_chat' };
+      const anchor =
+        anchorId === undefined
+          ? undefined
+          : (this.statements.messagePosition.get(BigInt(anchorId)) as { chat: string; at: number } | undefined);
+      if (anchorId !== undefined && !anchor) return { ok: false, reason: 'unknown_message' };
+      if (anchor && anchor.chat !== chatId) return { ok: false, reason: 'foreign_message' };
+      const limit = page.limit ?? NO_LIMIT;
+      if (page.after !== undefined && anchor) {
+        const rows = this.statements.messagesAfter.all(chat, anchor.at, BigInt(page.after), limit) as MessageRow[];
+        return { ok: true, messages: rows.map(messageFromRow) };
+      }
+      const newestFirst = (
+        anchor && page.before !== undefined
+          ? this.statements.messagesBefore.all(chat, anchor.at, BigInt(page.before), limit)
+          : this.statements.newestMessages.all(chat, limit)
+      ) as MessageRow[];
+      return { ok: true, messages: newestFirst.reverse().map(messageFromRow) };
     });
   }
 
+  forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number> {
+    return this.write(() => this.statements.forgetKeys.run(cutoff, limit).changes);
+  }
+
   async ping(): Promise<void> {
-    this.read(() => this.db.prepare('SELECT 1').get());
+    this.read(() => this.statements.ping.get());
   }
 
   async close(): Promise<void> {
     this.batch.drain();
     this.db.close();
+  }
+
+  /**
+   * Creates at most once per idempotency key: a key seen before answers what it created the first
+   * time (or a refusal, if the request differs); a new key is recorded with what it created.
+   * The connection is the only writer, so no other request can slip in between.
+   */
+  private once<R extends { ok: true; id: Id } | { ok: false }>(
+    idempotency: IdempotencyKey | undefined,
+    create: () => R,
+  ): R | KeyReused | { ok: true; id: Id } {
+    if (idempotency === undefined) return create();
+    const prior = this.statements.findKey.get(idempotency.key) as { fingerprint: string; id: string } | undefined;
+    if (prior) return prior.fingerprint === idempotency.fingerprint ? { ok: true, id: prior.id } : KEY_REUSED;
+    const result = create();
+    if (result.ok) {
+      this.statements.recordKey.run(idempotency.key, idempotency.fingerprint, BigInt(result.id), this.now());
+    }
+    return result;
   }
 
   private async write<T>(run: () => T): Promise<T> {
@@ -160,6 +237,8 @@ export class SqliteStorage implements Storage {
   }
 }
 
+const KEY_REUSED: KeyReused = { ok: false, reason: 'key_reused' };
+
 function isUniqueViolation(error: unknown, column: string): boolean {
   return error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes(column);
 }
@@ -175,47 +254,4 @@ function asStorageError(error: unknown): unknown {
     return new ParleyError('storage_unavailable', 'the database is closed');
   }
   return error;
-}
-
-function prepareStatements(db: Database) {
-  const withBigIntRowids = <S extends { safeIntegers(on: boolean): S }>(statement: S) => statement.safeIntegers(true);
-  return {
-    insertUser: withBigIntRowids(db.prepare('INSERT INTO users (username, created_at) VALUES (?, ?)')),
-    userExists: db.prepare('SELECT 1 FROM users WHERE id = ?').pluck(),
-    chatExists: db.prepare('SELECT 1 FROM chats WHERE id = ?').pluck(),
-    firstUnknownUser: db.prepare(
-      `SELECT CAST(j.value AS TEXT) AS id FROM json_each(?) AS j
-       LEFT JOIN users AS u ON u.id = j.value WHERE u.id IS NULL LIMIT 1`,
-    ),
-    insertChat: withBigIntRowids(db.prepare('INSERT INTO chats (name, created_at) VALUES (?, ?)')),
-    insertMembers: db.prepare(
-      'INSERT INTO chat_members (chat_id, user_id, position) SELECT ?, j.value, j.key FROM json_each(?) AS j',
-    ),
-    chatForAuthor: db.prepare(
-      `SELECT c.last_message_at,
-              EXISTS (SELECT 1 FROM chat_members AS m WHERE m.chat_id = c.id AND m.user_id = ?) AS member
-       FROM chats AS c WHERE c.id = ?`,
-    ),
-    insertMessage: withBigIntRowids(
-      db.prepare('INSERT INTO messages (chat_id, author_id, text, created_at) VALUES (?, ?, ?, ?)'),
-    ),
-    touchChat: db.prepare('UPDATE chats SET last_message_at = ? WHERE id = ?'),
-    chatsOfUser: db.prepare(
-      `SELECT CAST(c.id AS TEXT) AS id, c.name, c.created_at, c.last_message_at
-       FROM chat_members AS m JOIN chats AS c ON c.id = m.chat_id
-       WHERE m.user_id = ?
-       ORDER BY c.last_message_at IS NULL, COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC`,
-    ),
-    membersOfUsersChats: db.prepare(
-      `SELECT CAST(m.chat_id AS TEXT) AS chat, CAST(m.user_id AS TEXT) AS user
-       FROM chat_members AS mine JOIN chat_members AS m ON m.chat_id = mine.chat_id
-       WHERE mine.user_id = ?
-       ORDER BY m.chat_id, m.position`,
-    ),
-    messagesOfChat: db.prepare(
-      `SELECT CAST(id AS TEXT) AS id, CAST(chat_id AS TEXT) AS chat, CAST(author_id AS TEXT) AS author,
-              text, created_at
-       FROM messages WHERE chat_id = ? ORDER BY created_at, id`,
-    ),
-  };
 }

@@ -1,0 +1,35 @@
+import { invalid } from '../errors.js';
+import type { ChatPosition } from '../storage/storage.js';
+import type { Id } from './model.js';
+
+/**
+ * A chat-list cursor is the position of the last chat a page showed, and the user whose list it is,
+ * as opaque base64url JSON. Being a position and not an offset, it continues exactly where the page
+ * stopped however long the list is.
+ */
+export function encodeChatCursor(userId: Id, position: ChatPosition): string {
+  const fields = [userId, position.active ? 1 : 0, position.at, position.id];
+  return Buffer.from(JSON.stringify(fields)).toString('base64url');
+}
+
+/** The position a cursor names; a cursor this server did not issue, or one of another user's list, is a 400. */
+export function decodeChatCursor(cursor: string, userId: Id): ChatPosition {
+  const fields = parseFields(cursor);
+  if (fields === undefined) throw invalid('cursor is not one this server issued: pass Next-Cursor back as it came');
+  const [owner, active, at, id] = fields;
+  if (owner !== userId) throw invalid(`cursor belongs to another user's chat list, not user ${userId}'s`);
+  return { active: active === 1, at, id };
+}
+
+function parseFields(cursor: string): [string, number, number, string] | undefined {
+  try {
+    const fields: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(fields) || fields.length !== 4) return undefined;
+    const [owner, active, at, id] = fields as unknown[];
+    const isId = (value: unknown): value is string => typeof value === 'string' && /^[1-9][0-9]{0,18}$/.test(value);
+    if (!isId(owner) || !isId(id) || (active !== 0 && active !== 1) || !Number.isSafeInteger(at)) return undefined;
+    return [owner, active, at as number, id];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,147 @@
+import type pg from 'pg';
+import type { Id } from '../../chat/model.js';
+
+/** A pool or one of its connections: what a statement runs on. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
+}
+
+/** A named statement: each connection prepares it once, then only sends its parameters. */
+const named =
+  <P extends unknown[]>(name: string, text: string) =>
+  (...values: P): pg.QueryConfig => ({ name, text, values });
+
+/** A page size, or `null` for no limit: PostgreSQL reads `LIMIT NULL` as `LIMIT ALL`. */
+type Limit = number | null;
+
+/** Lexicographic, descending: where a chat stands in its members' lists (see ChatPosition). */
+const CHAT_POSITION = '(c.last_message_at IS NOT NULL), COALESCE(c.last_message_at, c.created_at), c.id';
+
+// The member list is a subquery of the output: PostgreSQL evaluates it after the LIMIT, for listed chats only.
+const CHATS_OF_USER = `
+  SELECT c.id, c.name, c.created_at, c.last_message_at,
+         ARRAY(SELECT m.user_id::text FROM chat_members AS m WHERE m.chat_id = c.id ORDER BY m.position) AS users
+  FROM chat_members AS mine
+  JOIN chats AS c ON c.id = mine.chat_id
+  WHERE mine.user_id = $1::bigint %s
+  ORDER BY (c.last_message_at IS NOT NULL) DESC, COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC`;
+
+// Columns are qualified throughout: ORDER BY a bare `chat` or `id` would name the output column.
+const MESSAGE_COLUMNS = 'm.id, m.chat_id AS chat, m.author_id AS author, m.text, m.created_at';
+
+/**
+ * Every statement of the PostgreSQL backend. Pages of messages are ranges of the (chat_id, created_at,
+ * id) index, walked forwards or backwards from a row comparison: a page reads only its own rows.
+ */
+export const statements = {
+  insertUser: named<[username: string, createdAt: string]>(
+    'parley_insert_user',
+    'INSERT INTO users (username, created_at) VALUES ($1, $2) RETURNING id',
+  ),
+  userExists: named<[userId: Id]>('parley_user_exists', 'SELECT 1 FROM users WHERE id = $1::bigint'),
+  chatExists: named<[chatId: Id]>('parley_chat_exists', 'SELECT 1 FROM chats WHERE id = $1::bigint'),
+  // Members travel as one array parameter: a chat may have more members than a statement has parameters.
+  firstUnknownUser: named<[memberIds: readonly Id[]]>(
+    'parley_first_unknown_user',
+    `SELECT m.id::text AS id
+     FROM unnest($1::bigint[]) WITH ORDINALITY AS m (id, position)
+     LEFT JOIN users AS u ON u.id = m.id
+     WHERE u.id IS NULL
+     ORDER BY m.position
+     LIMIT 1`,
+  ),
+  insertChat: named<[name: string, createdAt: string]>(
+    'parley_insert_chat',
+    'INSERT INTO chats (name, created_at) VALUES ($1, $2) RETURNING id',
+  ),
+  insertMembers: named<[chatId: Id, memberIds: readonly Id[]]>(
+    'parley_insert_members',
+    `INSERT INTO chat_members (chat_id, user_id, position)
+     SELECT $1::bigint, m.id, m.position - 1
+     FROM unnest($2::bigint[]) WITH ORDINALITY AS m (id, position)`,
+  ),
+  // One statement, no transaction around it (unless an idempotency key needs one). The UPDATE takes the
+  // chat's row lock before the INSERT draws the next message id, and the lock is held until commit:
+  // within one chat, ids are drawn and committed in order, and `created_at` (the chat's new
+  // last_message_at, never earlier than its previous message even if the clock goes back) follows them.
+  // So (created_at, id) order is commit order, which paging cursors and live resume rely on. A refused
+  // message writes nothing; the EXISTS columns then say why (an unknown chat first, then an unknown
+  // author, else not a member).
+  addMessage: named<[chatId: Id, authorId: Id, text: string, now: string]>(
+    'parley_add_message',
+    `WITH touched AS (
+       UPDATE chats
+       SET last_message_at = GREATEST($4::timestamptz, COALESCE(last_message_at, $4::timestamptz))
+       WHERE id = $1::bigint
+         AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1::bigint AND user_id = $2::bigint)
+       RETURNING last_message_at
+     ), inserted AS (
+       INSERT INTO messages (chat_id, author_id, text, created_at)
+       SELECT $1::bigint, $2::bigint, $3::text, last_message_at FROM touched
+       RETURNING id
+     )
+     SELECT (SELECT id FROM inserted) AS id,
+            EXISTS (SELECT 1 FROM chats WHERE id = $1::bigint) AS chat_exists,
+            EXISTS (SELECT 1 FROM users WHERE id = $2::bigint) AS author_exists`,
+  ),
+  chatsOfUser: named<[userId: Id, limit: Limit]>(
+    'parley_chats_of_user',
+    `${CHATS_OF_USER.replace('%s', '')} LIMIT $2::bigint`,
+  ),
+  chatsOfUserAfter: named<[userId: Id, active: boolean, at: string, chatId: Id, limit: Limit]>(
+    'parley_chats_of_user_after',
+    `${CHATS_OF_USER.replace('%s', `AND (${CHAT_POSITION}) < ($2::boolean, $3::timestamptz, $4::bigint)`)}
+     LIMIT $5::bigint`,
+  ),
+  messagesOfChat: named<[chatId: Id]>(
+    'parley_messages_of_chat',
+    `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint ORDER BY m.created_at, m.id`,
+  ),
+  // Where a page starts: whether the chat exists, and whether (and when) the anchor message is in it.
+  pageAnchor: named<[chatId: Id, messageId: Id]>(
+    'parley_page_anchor',
+    `SELECT EXISTS (SELECT 1 FROM chats WHERE id = $1::bigint) AS chat_exists,
+            a.chat_id = $1::bigint AS in_chat, a.created_at AS at
+     FROM (SELECT 1) AS one LEFT JOIN messages AS a ON a.id = $2::bigint`,
+  ),
+  messagesAfter: named<[chatId: Id, at: string, messageId: Id, limit: Limit]>(
+    'parley_messages_after',
+    `SELECT ${MESSAGE_COLUMNS} FROM messages AS m
+     WHERE m.chat_id = $1::bigint AND (m.created_at, m.id) > ($2::timestamptz, $3::bigint)
+     ORDER BY m.created_at, m.id LIMIT $4::bigint`,
+  ),
+  // Newest first, so that the LIMIT keeps the messages nearest the anchor; the caller reverses the page.
+  messagesBefore: named<[chatId: Id, at: string, messageId: Id, limit: Limit]>(
+    'parley_messages_before',
+    `SELECT ${MESSAGE_COLUMNS} FROM messages AS m
+     WHERE m.chat_id = $1::bigint AND (m.created_at, m.id) < ($2::timestamptz, $3::bigint)
+     ORDER BY m.created_at DESC, m.id DESC LIMIT $4::bigint`,
+  ),
+  newestMessages: named<[chatId: Id, limit: number]>(
+    'parley_newest_messages',
+    `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint
+     ORDER BY m.created_at DESC, m.id DESC LIMIT $2::bigint`,
+  ),
+  // An INSERT that meets another transaction's uncommitted claim of the key waits for it to end: then
+  // it inserts (the other rolled back) or does nothing (the other committed, and its row is visible).
+  claimKey: named<[key: string, fingerprint: string, createdAt: string]>(
+    'parley_claim_key',
+    `INSERT INTO idempotency_keys (key, fingerprint, entity_id, created_at) VALUES ($1, $2, 0, $3)
+     ON CONFLICT (key) DO NOTHING RETURNING key`,
+  ),
+  findKey: named<[key: string]>(
+    'parley_find_key',
+    'SELECT fingerprint, entity_id AS id FROM idempotency_keys WHERE key = $1',
+  ),
+  recordKeyEntity: named<[key: string, entityId: Id]>(
+    'parley_record_key_entity',
+    'UPDATE idempotency_keys SET entity_id = $2::bigint WHERE key = $1',
+  ),
+  // Row locks on one bounded batch, never a table lock; rows another transaction holds are left for later.
+  forgetKeys: named<[cutoff: string, limit: number]>(
+    'parley_forget_keys',
+    `DELETE FROM idempotency_keys
+     WHERE key IN (SELECT k.key FROM idempotency_keys AS k WHERE k.created_at < $1::timestamptz
+                   ORDER BY k.created_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED)`,
+  ),
+};

@@ -1,0 +1,73 @@
+import type { Database } from 'better-sqlite3';
+
+/** Lexicographic, descending: where a chat stands in its members' lists (see ChatPosition). */
+const CHAT_POSITION = '(c.last_message_at IS NOT NULL), COALESCE(c.last_message_at, c.created_at), c.id';
+
+const CHATS_OF_USER = `
+  SELECT CAST(c.id AS TEXT) AS id, c.name, c.created_at, c.last_message_at
+  FROM chat_members AS m JOIN chats AS c ON c.id = m.chat_id
+  WHERE m.user_id = ? %s
+  ORDER BY c.last_message_at IS NULL, COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC
+  LIMIT ?`;
+
+// Columns are qualified throughout: SQLite would read a bare \`id\` in WHERE or ORDER BY as the text alias.
+const MESSAGE_COLUMNS = `CAST(m.id AS TEXT) AS id, CAST(m.chat_id AS TEXT) AS chat, CAST(m.author_id AS TEXT) AS author,
+  m.text, m.created_at`;
+
+/** Every statement of the SQLite backend, prepared once per connection. */
+export function prepareStatements(db: Database) {
+  const withBigIntRowids = <S extends { safeIntegers(on: boolean): S }>(statement: S) => statement.safeIntegers(true);
+  return {
+    ping: db.prepare('SELECT 1'),
+    insertUser: withBigIntRowids(db.prepare('INSERT INTO users (username, created_at) VALUES (?, ?)')),
+    userExists: db.prepare('SELECT 1 FROM users WHERE id = ?').pluck(),
+    chatExists: db.prepare('SELECT 1 FROM chats WHERE id = ?').pluck(),
+    firstUnknownUser: db.prepare(
+      `SELECT CAST(j.value AS TEXT) AS id FROM json_each(?) AS j
+       LEFT JOIN users AS u ON u.id = j.value WHERE u.id IS NULL ORDER BY j.key LIMIT 1`,
+    ),
+    insertChat: withBigIntRowids(db.prepare('INSERT INTO chats (name, created_at) VALUES (?, ?)')),
+    insertMembers: db.prepare(
+      'INSERT INTO chat_members (chat_id, user_id, position) SELECT ?, j.value, j.key FROM json_each(?) AS j',
+    ),
+    chatForAuthor: db.prepare(
+      `SELECT c.last_message_at,
+              EXISTS (SELECT 1 FROM chat_members AS m WHERE m.chat_id = c.id AND m.user_id = ?) AS member
+       FROM chats AS c WHERE c.id = ?`,
+    ),
+    insertMessage: withBigIntRowids(
+      db.prepare('INSERT INTO messages (chat_id, author_id, text, created_at) VALUES (?, ?, ?, ?)'),
+    ),
+    touchChat: db.prepare('UPDATE chats SET last_message_at = ? WHERE id = ?'),
+    chatsOfUser: db.prepare(CHATS_OF_USER.replace('%s', '')),
+    chatsOfUserAfter: db.prepare(CHATS_OF_USER.replace('%s', `AND (${CHAT_POSITION}) < (?, ?, ?)`)),
+    membersOfChats: db.prepare(
+      `SELECT CAST(m.chat_id AS TEXT) AS chat, CAST(m.user_id AS TEXT) AS user
+       FROM json_each(?) AS j JOIN chat_members AS m ON m.chat_id = j.value
+       ORDER BY m.chat_id, m.position`,
+    ),
+    messagesOfChat: db.prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.created_at, m.id`,
+    ),
+    messagePosition: db.prepare('SELECT CAST(chat_id AS TEXT) AS chat, created_at AS at FROM messages WHERE id = ?'),
+    messagesAfter: db.prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND (m.created_at, m.id) > (?, ?)
+       ORDER BY m.created_at, m.id LIMIT ?`,
+    ),
+    messagesBefore: db.prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND (m.created_at, m.id) < (?, ?)
+       ORDER BY m.created_at DESC, m.id DESC LIMIT ?`,
+    ),
+    newestMessages: db.prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT ?`,
+    ),
+    findKey: db.prepare('SELECT fingerprint, CAST(entity_id AS TEXT) AS id FROM idempotency_keys WHERE key = ?'),
+    recordKey: db.prepare('INSERT INTO idempotency_keys (key, fingerprint, entity_id, created_at) VALUES (?, ?, ?, ?)'),
+    forgetKeys: db.prepare(
+      `DELETE FROM idempotency_keys
+       WHERE key IN (SELECT key FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+    ),
+  };
+}
+
+export type SqliteStatements = ReturnType<typeof prepareStatements>;
