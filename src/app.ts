@@ -9,6 +9,7 @@ import { handleError, sendProblem } from './http/problem.js';
 import { logEachRequest } from './http/request-log.js';
 import { CHAT_PATHS, registerChatRoutes } from './http/routes/chat-routes.js';
 import { registerHealthRoutes } from './http/routes/health-routes.js';
+import { registerStorageMetrics } from './http/storage-metrics.js';
 import type { Storage } from './storage/storage.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -49,6 +50,7 @@ export function buildApp({ storage, logger = false }: AppOptions): FastifyInstan
 
   const chats = new ChatService(storage);
   const metrics = registerMetrics(app);
+  registerStorageMetrics(metrics.registry, storage);
   registerOpenApi(app);
   // The OpenAPI document sees only the routes declared once its plugin has loaded.
   app.after(() => {

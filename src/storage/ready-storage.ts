@@ -54,6 +54,7 @@ export class ReadyStorage implements Storage {
   forgetIdempotencyKeys: Storage['forgetIdempotencyKeys'] = (...args) =>
     this.whenReady(() => this.backend.forgetIdempotencyKeys(...args));
   ping: Storage['ping'] = () => this.whenReady(() => this.backend.ping());
+  figures: Storage['figures'] = () => this.backend.figures();
 
   async close(): Promise<void> {
     clearTimeout(this.retry);

@@ -80,7 +80,16 @@ export interface Storage {
   migrate(): Promise<void>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
+  figures(): StorageFigures;
   close(): Promise<void>;
+}
+
+/** How busy a backend is, read when metrics are scraped. Counters only grow. */
+export interface StorageFigures {
+  /** Group commit (SQLite): transactions committed, and the writes they carried. */
+  writeBatches?: { committed: number; writes: number };
+  /** A connection pool (PostgreSQL, MySQL): its size, connections lent out, and calls waiting for one. */
+  pool?: { size: number; inUse: number; waiting: number };
 }
 
 /** The time source of a backend; tests pass a fixed clock to make equal timestamps. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -60,6 +61,31 @@ describe('the real server process', () => {
     await created(`${server.url}/users/add`, { username: 'a' });
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0, server.output());
+  });
+
+  test('SIGTERM lets a request in flight finish and be answered, then exits 0', async () => {
+    const server = await startServer('node', ['dist/main.js'], {
+      DATABASE_URL: `sqlite:${path.join(directory, 'inflight.db')}`,
+    });
+    const body = JSON.stringify({ username: 'in-flight' });
+    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk;
+    });
+    // Headers and half the body now; SIGTERM; then the rest of the body.
+    socket.write(
+      `POST /users/add HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    socket.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.end(body.slice(10));
+    assert.equal(await server.exited, 0, server.output());
+    assert.match(answer, /^HTTP\/1\.1 201 /);
+    assert.match(answer, /\{"id":"1"\}/);
   });
 
   test('the default database is a file under ./data, created on demand', async () => {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Gauge } from 'prom-client';
 import { type ApiClient, startApi } from '../support/api.js';
+import { backends } from '../support/backends.js';
+import { describeWithService } from '../support/databases.js';
 
 async function scrape(api: ApiClient): Promise<string> {
   const response = await api.app.inject({ method: 'GET', url: '/metrics' });
@@ -73,3 +75,25 @@ describe('/metrics', () => {
     assert.equal(sample(await scrape(api), 'parley_live_subscribers'), 3);
   });
 });
+
+test('the storage reports its group-commit batches and the writes they carried', async (t) => {
+  const api = await startApi(t);
+  await Promise.all(['a', 'b', 'c', 'd'].map((username) => api.post('/users/add', { username })));
+  const page = await scrape(api);
+  assert.equal(sample(page, 'parley_storage_batched_writes_total'), 4);
+  const batches = sample(page, 'parley_storage_write_batches_total') ?? 0;
+  assert.ok(batches >= 1 && batches <= 4, `4 writes in 1 to 4 batches, got ${batches}`);
+});
+
+for (const { backend, available, service } of backends.filter(({ backend }) => backend.name !== 'SQLite')) {
+  describeWithService(`pool figures on ${backend.name}`, available, service, () => {
+    test('the connection pool reports its size, connections in use and waiting calls', async (t) => {
+      const api = await startApi(t, backend);
+      await api.user('a');
+      const page = await scrape(api);
+      assert.equal(sample(page, 'parley_storage_pool_connections{state="size"}'), 10);
+      assert.equal(sample(page, 'parley_storage_pool_connections{state="in_use"}'), 0);
+      assert.equal(sample(page, 'parley_storage_pool_connections{state="waiting"}'), 0);
+    });
+  });
+}

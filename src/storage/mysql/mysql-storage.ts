@@ -10,6 +10,7 @@ import type {
   MessagePage,
   MessagesResult,
   Storage,
+  StorageFigures,
 } from '../storage.js';
 import { parseMysqlUrl } from './connection-url.js';
 import { isoFromDatetime, msFromDatetime, toDatetime } from './datetime.js';
@@ -193,6 +194,10 @@ export class MysqlStorage implements Storage {
 
   ping(): Promise<void> {
     return this.guard(() => this.pool.use(async (connection) => void (await connection.query('SELECT 1'))));
+  }
+
+  figures(): StorageFigures {
+    return { pool: this.pool.figures() };
   }
 
   close(): Promise<void> {

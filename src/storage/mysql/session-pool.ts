@@ -24,8 +24,13 @@ export class SessionPool {
   /** The driver's own connection objects that already ran SESSION_SETUP. */
   private readonly prepared = new WeakSet<object>();
   private ending: Promise<void> | undefined;
+  private inUse = 0;
+  private waiting = 0;
 
-  constructor(address: MysqlAddress, poolSize: number) {
+  constructor(
+    address: MysqlAddress,
+    private readonly poolSize: number,
+  ) {
     this.pool = createPool({
       ...address,
       connectionLimit: poolSize,
@@ -50,12 +55,25 @@ export class SessionPool {
 
   /** Runs `work` on one connection of its own, and gives the connection back whatever happens. */
   async use<T>(work: (connection: Connection) => Promise<T>): Promise<T> {
-    const connection = await this.acquire();
+    this.waiting += 1;
+    let connection: Connection;
+    try {
+      connection = await this.acquire();
+    } finally {
+      this.waiting -= 1;
+    }
+    this.inUse += 1;
     try {
       return await work(connection);
     } finally {
+      this.inUse -= 1;
       connection.release();
     }
+  }
+
+  /** Connections lent out and calls waiting for one, for metrics. */
+  figures(): { size: number; inUse: number; waiting: number } {
+    return { size: this.poolSize, inUse: this.inUse, waiting: this.waiting };
   }
 
   /**

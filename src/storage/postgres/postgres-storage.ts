@@ -10,6 +10,7 @@ import type {
   MessagePage,
   MessagesResult,
   Storage,
+  StorageFigures,
 } from '../storage.js';
 import { asStorageError, isUniqueViolation } from './errors.js';
 import { createOnce } from './idempotency.js';
@@ -191,6 +192,11 @@ export class PostgresStorage implements Storage {
 
   async ping(): Promise<void> {
     await this.call(() => this.pool.query('SELECT 1'));
+  }
+
+  figures(): StorageFigures {
+    const { options, totalCount, idleCount, waitingCount } = this.pool;
+    return { pool: { size: options.max, inUse: totalCount - idleCount, waiting: waitingCount } };
   }
 
   close(): Promise<void> {

@@ -14,6 +14,7 @@ import type {
   MessagePage,
   MessagesResult,
   Storage,
+  StorageFigures,
 } from '../storage.js';
 import { migrate } from './migrations.js';
 import { prepareStatements, type SqliteStatements } from './statements.js';
@@ -191,6 +192,10 @@ export class SqliteStorage implements Storage {
 
   async ping(): Promise<void> {
     this.read(() => this.statements.ping.get());
+  }
+
+  figures(): StorageFigures {
+    return { writeBatches: { committed: this.batch.committed.batches, writes: this.batch.committed.writes } };
   }
 
   async close(): Promise<void> {

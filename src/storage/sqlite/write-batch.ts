@@ -16,6 +16,8 @@ interface PendingWrite {
  */
 export class WriteBatch {
   private pending: PendingWrite[] = [];
+  /** Batches committed and the writes they carried, for metrics. */
+  readonly committed = { batches: 0, writes: 0 };
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly rollbackToSavepoint: Statement;
@@ -55,6 +57,8 @@ export class WriteBatch {
       for (const write of writes) write.reject(error);
       return;
     }
+    this.committed.batches += 1;
+    this.committed.writes += writes.length;
     this.onCommit(writes.length);
     outcomes.forEach((outcome, index) => {
       const write = writes[index] as PendingWrite;
