@@ -1,5 +1,5 @@
 import { conflict, invalid, notFound, ParleyError } from '../errors.js';
-import type { IdempotencyKey, Storage } from '../storage/storage.js';
+import type { IdempotencyKey, MessagePage, Storage } from '../storage/storage.js';
 import { decodeChatCursor, encodeChatCursor } from './chat-cursor.js';
 import { chatPosition } from './chat-position.js';
 import { fingerprint } from './fingerprint.js';
@@ -83,7 +83,12 @@ export class ChatService {
     return { chats: page, nextCursor: encodeChatCursor(userId, chatPosition(page.at(-1) as Chat)) };
   }
 
-  async messagesOfChat(chat: IdInput, query: MessageQuery = {}): Promise<Message[]> {
+  /**
+   * A page of a chat's history, or, without `limit`, the whole of it (on that side of `before` or
+   * `after`) as chunks read one bounded page at a time, so that a long history is never held in memory
+   * whole. Bad anchors and unknown chats are refused before the first message is given.
+   */
+  async messagesOfChat(chat: IdInput, query: MessageQuery = {}): Promise<Message[] | AsyncIterable<Message[]>> {
     const chatId = canonicalId(chat);
     if (chatId === undefined) throw notFound(`chat ${chat} does not exist`);
     if (query.before !== undefined && query.after !== undefined) {
@@ -92,7 +97,35 @@ export class ChatService {
     const [side, anchor] = query.before !== undefined ? ['before', query.before] : ['after', query.after];
     const anchorId = anchor === undefined ? undefined : canonicalId(anchor);
     if (anchor !== undefined && anchorId === undefined) throw invalid(`${side}: message ${anchor} does not exist`);
-    const page = { limit: query.limit, [side]: anchorId };
+    const read = (page: MessagePage) => this.readMessages(chatId, page, side, anchorId);
+    if (query.limit !== undefined) return read({ limit: query.limit, [side]: anchorId });
+    if (side === 'before' && anchorId !== undefined) {
+      await read({ before: anchorId, limit: 1 });
+      return this.historyFrom(chatId, await read({ fromStart: true, limit: CHUNK }), anchorId);
+    }
+    const first = await read(
+      anchorId === undefined ? { fromStart: true, limit: CHUNK } : { after: anchorId, limit: CHUNK },
+    );
+    return first.length < CHUNK ? first : this.historyFrom(chatId, first);
+  }
+
+  /** Chunk after chunk forward from `first`, stopping before `stopAt` when given. */
+  private async *historyFrom(chatId: Id, first: Message[], stopAt?: Id): AsyncGenerator<Message[]> {
+    let chunk = first;
+    for (;;) {
+      const end = stopAt === undefined ? -1 : chunk.findIndex((message) => message.id === stopAt);
+      if (end >= 0) {
+        yield chunk.slice(0, end);
+        return;
+      }
+      yield chunk;
+      const last = chunk.at(-1);
+      if (chunk.length < CHUNK || last === undefined) return;
+      chunk = await this.readMessages(chatId, { after: last.id, limit: CHUNK }, 'after', last.id);
+    }
+  }
+
+  private async readMessages(chatId: Id, page: MessagePage, side: string, anchorId?: Id): Promise<Message[]> {
     const result = await this.storage.messagesOfChat(chatId, page);
     if (result.ok) return result.messages;
     switch (result.reason) {
@@ -105,6 +138,9 @@ export class ChatService {
     }
   }
 }
+
+/** Messages read per query when a whole history is asked for. */
+const CHUNK = 1000;
 
 function guard(key: string | undefined, method: string, ...inputs: (string | string[])[]): IdempotencyKey | undefined {
   return key === undefined ? undefined : { key, fingerprint: fingerprint(method, ...inputs) };

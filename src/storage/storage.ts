@@ -45,12 +45,13 @@ export interface ChatPage {
 /**
  * A slice of a chat's history, always returned oldest first: with `after`, the oldest `limit` messages
  * newer than that message; with `before`, the newest `limit` older than it; with `limit` alone, the
- * newest `limit`. Without `limit`, every message on that side.
+ * newest `limit` (the oldest `limit` with `fromStart`). Without `limit`, every message on that side.
  */
 export interface MessagePage {
   limit?: number;
   before?: Id;
   after?: Id;
+  fromStart?: boolean;
 }
 
 export type MessagesResult =

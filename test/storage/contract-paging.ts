@@ -32,6 +32,7 @@ export function pagingContract(backend: Backend): void {
       assert.deepEqual(await idsOf(storage, chat, { before: ids[3] }), ids.slice(0, 3));
       assert.deepEqual(await idsOf(storage, chat, { after: ids[20] }), ids.slice(21));
       assert.deepEqual(await idsOf(storage, chat, { limit: 1000 }), ids);
+      assert.deepEqual(await idsOf(storage, chat, { limit: 10, fromStart: true }), ids.slice(0, 10));
     };
 
     test('a history pages backwards and forwards from any message, each page oldest first', () =>

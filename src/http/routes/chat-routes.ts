@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import type { ChatService } from '../../chat/chat-service.js';
+import { jsonArrayStream } from '../json-array-stream.js';
 import { ChatsAdd } from '../schemas/chats-add.js';
 import { ChatsGet } from '../schemas/chats-get.js';
 import type { IdempotencyHeaders } from '../schemas/common.js';
@@ -50,8 +51,14 @@ export function registerChatRoutes(app: FastifyInstance, chats: ChatService): vo
     return list;
   });
 
-  app.post<{ Body: Static<typeof MessagesGet.body> }>('/messages/get', { schema: MessagesGet }, (request) => {
-    const { chat, ...page } = request.body;
-    return chats.messagesOfChat(chat, page);
-  });
+  app.post<{ Body: Static<typeof MessagesGet.body> }>(
+    '/messages/get',
+    { schema: MessagesGet },
+    async (request, reply) => {
+      const { chat, ...page } = request.body;
+      const messages = await chats.messagesOfChat(chat, page);
+      if (Array.isArray(messages)) return messages;
+      return reply.type('application/json; charset=utf-8').send(jsonArrayStream(messages));
+    },
+  );
 }

@@ -179,7 +179,7 @@ export class MysqlStorage implements Storage {
         anchor = { side, id, at: position.at };
       }
       // Messages are never deleted, so the anchor read above still holds for the page read below.
-      const { sql, values, newestFirst } = messagePage(chatId, anchor, page.limit);
+      const { sql, values, newestFirst } = messagePage(chatId, anchor, page.limit, page.fromStart);
       const messages = (await this.pool.execute<MessageRow[]>(sql, values)).map(messageFromRow);
       return { ok: true, messages: newestFirst ? messages.reverse() : messages };
     });

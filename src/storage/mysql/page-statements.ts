@@ -24,15 +24,16 @@ export interface MessageAnchor {
 const MESSAGE_COLUMNS = 'm.id, m.chat_id AS chat, m.author_id AS author, m.text, m.created_at';
 
 /**
- * A page of a chat's messages along `messages_by_chat`: forwards (oldest first) after an anchor,
- * otherwise backwards (newest first, so that LIMIT keeps the newest; the caller reverses them).
+ * A page of a chat's messages along `messages_by_chat`: forwards (oldest first) after an anchor or from
+ * the start, otherwise backwards (newest first, so that LIMIT keeps the newest; the caller reverses them).
  */
 export function messagePage(
   chatId: Id,
   anchor: MessageAnchor | undefined,
   limit: number | undefined,
+  fromStart = false,
 ): PageStatement & { newestFirst: boolean } {
-  const forward = anchor?.side === 'after';
+  const forward = anchor === undefined ? fromStart : anchor.side === 'after';
   const past = forward ? '>' : '<';
   const keyset = anchor
     ? `AND (m.created_at ${past} CAST(? AS DATETIME(3))

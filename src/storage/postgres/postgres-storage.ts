@@ -159,13 +159,18 @@ export class PostgresStorage implements Storage {
     return this.call(async () => {
       const anchorId = page.after ?? page.before;
       if (anchorId === undefined) {
+        const newestFirst = page.limit !== undefined && !page.fromStart;
         const { rows } = await this.pool.query<MessageRow>(
-          page.limit === undefined ? statements.messagesOfChat(chatId) : statements.newestMessages(chatId, page.limit),
+          page.limit === undefined
+            ? statements.messagesOfChat(chatId)
+            : newestFirst
+              ? statements.newestMessages(chatId, page.limit)
+              : statements.oldestMessages(chatId, page.limit),
         );
         if (rows.length === 0 && !(await this.exists(statements.chatExists(chatId)))) {
           return { ok: false, reason: 'unknown_chat' };
         }
-        return messagesFound(page.limit === undefined ? rows : rows.reverse());
+        return messagesFound(newestFirst ? rows.reverse() : rows);
       }
       const { rows } = await this.pool.query<AnchorRow>(statements.pageAnchor(chatId, anchorId));
       const anchor = rows[0] as AnchorRow;

@@ -117,6 +117,11 @@ export const statements = {
      WHERE m.chat_id = $1::bigint AND (m.created_at, m.id) < ($2::timestamptz, $3::bigint)
      ORDER BY m.created_at DESC, m.id DESC LIMIT $4::bigint`,
   ),
+  oldestMessages: named<[chatId: Id, limit: number]>(
+    'parley_oldest_messages',
+    `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint
+     ORDER BY m.created_at, m.id LIMIT $2::bigint`,
+  ),
   newestMessages: named<[chatId: Id, limit: number]>(
     'parley_newest_messages',
     `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint

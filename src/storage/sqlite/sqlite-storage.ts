@@ -177,6 +177,10 @@ export class SqliteStorage implements Storage {
         const rows = this.statements.messagesAfter.all(chat, anchor.at, BigInt(page.after), limit) as MessageRow[];
         return { ok: true, messages: rows.map(messageFromRow) };
       }
+      if (anchor === undefined && page.fromStart) {
+        const rows = this.statements.oldestMessages.all(chat, limit) as MessageRow[];
+        return { ok: true, messages: rows.map(messageFromRow) };
+      }
       const newestFirst = (
         anchor && page.before !== undefined
           ? this.statements.messagesBefore.all(chat, anchor.at, BigInt(page.before), limit)

@@ -58,6 +58,9 @@ export function prepareStatements(db: Database) {
       `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND (m.created_at, m.id) < (?, ?)
        ORDER BY m.created_at DESC, m.id DESC LIMIT ?`,
     ),
+    oldestMessages: db.prepare(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.created_at, m.id LIMIT ?`,
+    ),
     newestMessages: db.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT ?`,
     ),
