@@ -1,4 +1,5 @@
 import { ParleyError } from '../../errors.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /** A driver error: a Node socket error (`code` only) or a server error (`code` and `errno`). */
 interface DriverError {
@@ -17,15 +18,7 @@ const ER_LOCK_DEADLOCK = 1213;
  * outlasted the server's patience.
  */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
+  ...SOCKET_ERROR_CODES,
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'ER_CON_COUNT_ERROR',

@@ -1,17 +1,10 @@
 import pg from 'pg';
 import { ParleyError } from '../../errors.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /** Socket errors, and SQLSTATEs for the server going away, refusing sessions, being full or refusing us. */
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
+  ...SOCKET_ERROR_CODES,
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
