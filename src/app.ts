@@ -1,10 +1,12 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { ChatService } from './chat/chat-service.js';
 import { ParleyError } from './errors.js';
+import { answerClientError } from './http/client-errors.js';
 import { exactIds } from './http/exact-ids.js';
 import { parseJsonBody } from './http/json-body.js';
 import { registerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
+import { limitPipelining } from './http/pipelining.js';
 import { handleError, sendProblem } from './http/problem.js';
 import { logEachRequest } from './http/request-log.js';
 import { CHAT_PATHS, registerChatRoutes } from './http/routes/chat-routes.js';
@@ -14,17 +16,59 @@ import type { Storage } from './storage/storage.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
+/** Requests a client may send ahead of reading their answers on one connection (HTTP/1.1 pipelining). */
+export const PIPELINING_LIMIT = 32;
+
+/** How long the server waits, in milliseconds: on a slow or idle client, and on its own answer. */
+export interface HttpTimeouts {
+  /** From the first byte of a request to the end of its headers: bounds a client that trickles headers. */
+  headers: number;
+  /** From the first byte of a request to the end of its body: bounds a client that trickles a body. */
+  request: number;
+  /** Between two requests on a kept-alive connection. */
+  keepAlive: number;
+  /** With no byte moving either way (a client that stops reading its answer, too). */
+  idleSocket: number;
+  /** How often the header and request deadlines are checked: a late client is closed at most this much after. */
+  checkInterval: number;
+  /**
+   * From routing a request to sending its answer: past it, the answer is a 503 with Retry-After. Bounds the
+   * wait when the database stops answering without closing the connection (a partition). Longer than
+   * `request`, which a slow body must meet first: reading the body counts towards this deadline too.
+   */
+  handler: number;
+}
+
+/** Each open connection costs memory and a file descriptor; none can be held by a client that sends nothing. */
+export const HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
+  headers: 10_000,
+  request: 30_000,
+  keepAlive: 5_000,
+  idleSocket: 60_000,
+  checkInterval: 1_000,
+  handler: 40_000,
+});
+
 const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 export interface AppOptions {
   storage: Storage;
   logger?: FastifyServerOptions['logger'];
+  /** Tests shorten these; the server runs with HTTP_TIMEOUTS. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** Builds the HTTP application around a storage backend; the caller owns listening and the storage's life. */
-export function buildApp({ storage, logger = false }: AppOptions): FastifyInstance {
+export function buildApp({ storage, logger = false, timeouts }: AppOptions): FastifyInstance {
+  const limits = { ...HTTP_TIMEOUTS, ...timeouts };
   const app = Fastify({
     logger,
+    connectionTimeout: limits.idleSocket,
+    keepAliveTimeout: limits.keepAlive,
+    requestTimeout: limits.request,
+    handlerTimeout: limits.handler,
+    http: { headersTimeout: limits.headers, connectionsCheckingInterval: limits.checkInterval },
+    clientErrorHandler: answerClientError,
     // Fastify's own two lines per request give way to one line of ours (request-log.ts).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
@@ -44,6 +88,7 @@ export function buildApp({ storage, logger = false }: AppOptions): FastifyInstan
       done(error as Error, undefined);
     }
   });
+  limitPipelining(app, PIPELINING_LIMIT);
   app.addHook('preValidation', exactIds);
   logEachRequest(app);
   app.setErrorHandler(handleError);

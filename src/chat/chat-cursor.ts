@@ -1,6 +1,10 @@
 import { invalid } from '../errors.js';
 import type { ChatPosition } from '../storage/storage.js';
+import { canonicalId } from './ids.js';
 import type { Id } from './model.js';
+
+/** The last millisecond of the year 9999: every backend stores times up to here, and no chat is stamped later. */
+const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * A chat-list cursor is the position of the last chat a page showed, and the user whose list it is,
@@ -26,8 +30,12 @@ function parseFields(cursor: string): [string, number, number, string] | undefin
     const fields: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (!Array.isArray(fields) || fields.length !== 4) return undefined;
     const [owner, active, at, id] = fields as unknown[];
-    const isId = (value: unknown): value is string => typeof value === 'string' && /^[1-9][0-9]{0,18}$/.test(value);
-    if (!isId(owner) || !isId(id) || (active !== 0 && active !== 1) || !Number.isSafeInteger(at)) return undefined;
+    const isId = (value: unknown): value is string =>
+      typeof value === 'string' && /^[1-9][0-9]{0,18}$/.test(value) && canonicalId(value) === value;
+    // A time no backend can hold (or no Date can) would fail in the database, not as a refusal.
+    const isTime = (value: unknown) =>
+      Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= LATEST_TIME;
+    if (!isId(owner) || !isId(id) || (active !== 0 && active !== 1) || !isTime(at)) return undefined;
     return [owner, active, at as number, id];
   } catch {
     return undefined;

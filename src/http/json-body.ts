@@ -17,7 +17,8 @@ const LONG_NUMBER = /\d{16}/;
 export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
   checkContentType(request.headers['content-type']);
   if (!isUtf8(body)) throw invalid('body is not valid UTF-8');
-  const text = body.toString('utf8');
+  // A byte order mark is allowed before JSON (RFC 8259 §8.1); both parsers below must see the same text.
+  const text = body.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') throw invalid('body is empty: send a JSON object');
   let value: unknown;
   try {
@@ -30,7 +31,13 @@ export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
   }
   if (!LONG_NUMBER.test(text)) return value;
   // Same meaning as JSON.parse (the last of duplicate keys wins), with integers kept exact.
-  return parseLossless(text, null, { parseNumber: exactNumber, onDuplicateKey: ({ newValue }) => newValue });
+  try {
+    return parseLossless(text, null, { parseNumber: exactNumber, onDuplicateKey: ({ newValue }) => newValue });
+  } catch (error) {
+    // This parser recurses: nesting that JSON.parse reads can overflow its stack.
+    if (error instanceof RangeError) throw invalid('body is nested too deeply: send a flatter JSON object');
+    throw invalid(`body is not valid JSON: ${(error as Error).message}`);
+  }
 }
 
 function exactNumber(digits: string): number | bigint {

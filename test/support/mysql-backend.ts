@@ -6,11 +6,12 @@ import { MYSQL_ADMIN_URL, uniqueDatabaseName, withDatabase } from './databases.j
 
 /**
  * Runs statements on a connection of its own, closed afterwards: the server is shared, so tests keep
- * nothing open on it. Values are filled in by the driver (`?`), names by the caller.
+ * nothing open on it. Values are filled in by the driver (`?`), names by the caller. `url` names
+ * another database than the admin one (a scratch database).
  */
-export async function adminQuery(sql: string, values: unknown[] = []): Promise<RowDataPacket[]> {
+export async function adminQuery(sql: string, values: unknown[] = [], url = MYSQL_ADMIN_URL): Promise<RowDataPacket[]> {
   const connection = await createConnection({
-    ...parseMysqlUrl(MYSQL_ADMIN_URL),
+    ...parseMysqlUrl(url),
     connectTimeout: 2_000,
     supportBigNumbers: true,
     bigNumberStrings: true,

@@ -2,10 +2,11 @@ import { MysqlStorage } from '../../src/storage/mysql/mysql-storage.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL } from './databases.js';
-import { createScratchDatabase as createMysqlDatabase, mysqlAvailable } from './mysql-backend.js';
+import { adminQuery, createScratchDatabase as createMysqlDatabase, mysqlAvailable } from './mysql-backend.js';
 import {
   createScratchDatabase as createPostgresDatabase,
   postgresAvailable,
+  queryPostgres,
   type ScratchDatabase,
 } from './postgres-backend.js';
 
@@ -20,6 +21,8 @@ export interface NetworkBackend {
   authority: string;
   createScratchDatabase(): Promise<ScratchDatabase>;
   storageAt(url: string): Storage;
+  /** Runs one statement on the database at `url`, straight, not through Parley (SQL both backends read alike). */
+  query(url: string, sql: string): Promise<Record<string, unknown>[]>;
 }
 
 const postgresUrl = new URL(POSTGRES_ADMIN_URL);
@@ -35,6 +38,7 @@ export const networkBackends: readonly NetworkBackend[] = [
     authority: postgresUrl.host,
     createScratchDatabase: createPostgresDatabase,
     storageAt: (url) => new PostgresStorage(url),
+    query: (url, sql) => queryPostgres(sql, [], url),
   },
   {
     name: 'MySQL',
@@ -45,5 +49,6 @@ export const networkBackends: readonly NetworkBackend[] = [
     authority: mysqlUrl.host,
     createScratchDatabase: createMysqlDatabase,
     storageAt: (url) => new MysqlStorage(url),
+    query: (url, sql) => adminQuery(sql, [], url),
   },
 ];

@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { HttpTimeouts } from '../../src/app.js';
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -87,4 +91,45 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
     body: JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Starts Parley as src/main.ts does but with shorter HTTP timeouts (test/support/timed-server.ts), in a
+ * process of its own, so that its memory and its connections are its own.
+ */
+export function startTimedServer(timeouts: Partial<HttpTimeouts>, env: Record<string, string>): Promise<RunningServer> {
+  return startServer(process.execPath, ['--import', 'tsx', 'test/support/timed-server.ts'], {
+    ...env,
+    PARLEY_TEST_HTTP_TIMEOUTS: JSON.stringify(timeouts),
+  });
+}
+
+let build: Promise<void> | undefined;
+
+/**
+ * Compiles src/ into dist/ once per test process, so that `node dist/main.js` runs the current sources.
+ * Test files run in parallel processes: a lock directory makes them build one at a time, so that none
+ * starts a server from a file another is halfway through writing.
+ */
+export function ensureBuilt(): Promise<void> {
+  build ??= (async () => {
+    const lock = path.join(os.tmpdir(), 'parley-build.lock');
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        fs.mkdirSync(lock);
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`${lock} has been held for 2 minutes; remove it if stale`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    try {
+      const { code, stderr } = await runToExit('npm', ['run', '--silent', 'build'], {});
+      if (code !== 0) throw new Error(`npm run build failed with ${code}: ${stderr}`);
+    } finally {
+      fs.rmdirSync(lock);
+    }
+  })();
+  return build;
 }

@@ -1,0 +1,22 @@
+/**
+ * Parley as src/main.ts runs it, with shorter HTTP timeouts, so that a test can watch the server close
+ * slow and idle connections without waiting for the production ones. Settings come from the environment
+ * as for the real server; the timeouts from PARLEY_TEST_HTTP_TIMEOUTS (JSON, the fields of HttpTimeouts).
+ * Started with `node --import tsx test/support/timed-server.ts` (see startTimedServer in process.ts).
+ */
+import { buildApp, type HttpTimeouts } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openStorage } from '../../src/storage/open-storage.js';
+
+const config = loadConfig();
+const timeouts = JSON.parse(process.env.PARLEY_TEST_HTTP_TIMEOUTS ?? '{}') as Partial<HttpTimeouts>;
+const storage = openStorage(config.database);
+const app = buildApp({ storage, logger: { level: config.logLevel }, timeouts });
+
+process.once('SIGTERM', async () => {
+  await app.close();
+  await storage.close();
+  process.exit(0);
+});
+
+await app.listen({ port: config.port, host: config.host });
