@@ -1,0 +1,177 @@
+import { type LoadResult, runLoad } from '../load/http-load.js';
+import { addMessageScript, runPgbench } from '../load/pgbench.js';
+import type { BenchSettings } from '../settings.js';
+import {
+  type BenchDatabase,
+  createMysqlDatabase,
+  createPostgresDatabase,
+  mysqlReachable,
+  postgresReachable,
+  sqliteDatabase,
+} from '../support/databases.js';
+import { type Server, startCeiling, startParley } from '../support/processes.js';
+import { type ServerFigures, scrapeFigures, writesPerCommit } from '../support/server-figures.js';
+import { createPairChats, messageBodies, PAIR_CHATS, type TargetChat } from '../workload/chat-pairs.js';
+
+/** What a run wrote, read back from the database once the writer has stopped. */
+export interface CountCheck {
+  expected: number;
+  found: number;
+}
+
+export interface TargetRun {
+  load: LoadResult;
+  check?: CountCheck;
+  /** From the server's /metrics: writes per group commit over the measured run; the pool half-way through. */
+  server?: { writesPerCommit?: number; poolInUse?: number; poolWaiting?: number };
+}
+
+/** One contender of the /messages/add figure: measured once per round, on fresh data each time. */
+export interface AddMessageTarget {
+  name: string;
+  available(): Promise<boolean>;
+  measure(settings: BenchSettings): Promise<TargetRun>;
+}
+
+let runs = 0;
+export const freshSqlite = () => sqliteDatabase(`add-message-${process.pid}-${++runs}.db`);
+/** The same, on tmpfs: fsync costs nothing there. A diagnostic: what durability costs. */
+const freshTmpfsSqlite = () => sqliteDatabase(`/dev/shm/parley-bench-${process.pid}-${++runs}.db`);
+
+/** The PostgreSQL backend's default pool (src/storage/postgres/postgres-storage.ts). */
+const PARLEY_POOL_SIZE = 10;
+
+export const ADD_MESSAGE_TARGETS: Record<string, AddMessageTarget> = {
+  ceiling: {
+    name: 'ceiling (node:http)',
+    available: async () => true,
+    async measure(settings) {
+      const server = await startCeiling();
+      try {
+        const { measured } = await warmThenMeasure(server, messageBodies(placeholderChats()), settings);
+        return { load: measured };
+      } finally {
+        await server.stop();
+      }
+    },
+  },
+  sqlite: parleyTarget('Parley SQLite', async () => freshSqlite()),
+  postgres: parleyTarget('Parley PostgreSQL', () => createPostgresDatabase('add'), postgresReachable),
+  mariadb: parleyTarget('Parley MariaDB', () => createMysqlDatabase('add'), mysqlReachable),
+  pgbench: {
+    name: 'pgbench (same SQL)',
+    available: postgresReachable,
+    measure: (settings) => measurePgbench(settings, settings.connections),
+  },
+  // Diagnostics, not run unless named in BENCH_TARGETS.
+  'sqlite-tmpfs': parleyTarget('Parley SQLite on tmpfs', async () => freshTmpfsSqlite()),
+  'pgbench-pool': {
+    name: `pgbench, ${PARLEY_POOL_SIZE} clients`,
+    available: postgresReachable,
+    measure: (settings) => measurePgbench(settings, PARLEY_POOL_SIZE),
+  },
+};
+
+function parleyTarget(
+  name: string,
+  create: () => Promise<BenchDatabase>,
+  available: () => Promise<boolean> = async () => true,
+): AddMessageTarget {
+  return { name, available, measure: (settings) => measureParley(create, settings) };
+}
+
+/**
+ * Parley on a fresh database: two-member chats created through the API, then the sized load, then the
+ * server stopped and the messages counted straight from the database.
+ */
+export async function measureParley(
+  create: () => Promise<BenchDatabase>,
+  settings: BenchSettings,
+  nodeArgs: string[] = [],
+): Promise<TargetRun> {
+  const database = await create();
+  try {
+    const server = await startParley(database.url, settings.logLevel, nodeArgs);
+    let loads: WarmLoad;
+    try {
+      loads = await warmThenMeasure(server, messageBodies(await createPairChats(server.url)), settings);
+    } finally {
+      await server.stop();
+    }
+    const found = await database.scalar('SELECT count(*) FROM messages');
+    const check = { expected: loads.warmup.ok + loads.measured.ok, found };
+    return { load: loads.measured, check, server: loads.server };
+  } finally {
+    await database.drop();
+  }
+}
+
+/** pgbench on a database seeded by Parley exactly as the Parley runs are, with `clients` connections. */
+async function measurePgbench(settings: BenchSettings, clients: number): Promise<TargetRun> {
+  const database = await createPostgresDatabase('pgbench');
+  try {
+    const server = await startParley(database.url, settings.logLevel);
+    try {
+      assertNumberedPairs(await createPairChats(server.url));
+    } finally {
+      await server.stop();
+    }
+    const base = { url: database.url, script: addMessageScript(PAIR_CHATS), clients };
+    const warmup = await runPgbench({ ...base, seconds: Math.max(1, settings.warmup) });
+    const measured = await runPgbench({ ...base, seconds: settings.duration });
+    const found = await database.scalar('SELECT count(*) FROM messages');
+    return { load: measured, check: { expected: warmup.ok + measured.ok, found } };
+  } finally {
+    await database.drop();
+  }
+}
+
+/** The pgbench script computes members from the chat id: chat k holds users 2k-1 and 2k. */
+function assertNumberedPairs(chats: readonly TargetChat[]): void {
+  chats.forEach(({ chat, members }, index) => {
+    const k = index + 1;
+    if (chat !== String(k) || members[0] !== String(2 * k - 1) || members[1] !== String(2 * k)) {
+      throw new Error(`expected chat ${k} of users ${2 * k - 1}, ${2 * k}; got chat ${chat} of ${members.join(', ')}`);
+    }
+  });
+}
+
+/** The ceiling stores nothing: the same bodies as Parley gets, with the ids a fresh database would give. */
+function placeholderChats(): TargetChat[] {
+  return Array.from({ length: PAIR_CHATS }, (_, index) => ({
+    chat: String(index + 1),
+    members: [String(2 * index + 1), String(2 * index + 2)],
+  }));
+}
+
+interface WarmLoad {
+  warmup: LoadResult;
+  measured: LoadResult;
+  server: NonNullable<TargetRun['server']>;
+}
+
+/** An unmeasured warm-up (JIT, caches, pools), then the measured run; both drained, both counted. */
+async function warmThenMeasure(server: Server, bodies: readonly string[], settings: BenchSettings): Promise<WarmLoad> {
+  const base = {
+    url: server.url,
+    path: '/messages/add',
+    bodies,
+    connections: settings.connections,
+    watch: [server.pid],
+  };
+  const warmup = await runLoad({ ...base, seconds: settings.warmup });
+  const before = await scrapeFigures(server.url);
+  let halfway: ServerFigures = {};
+  const sample = setTimeout(async () => {
+    halfway = await scrapeFigures(server.url);
+  }, settings.duration * 500);
+  const measured = await runLoad({ ...base, seconds: settings.duration });
+  clearTimeout(sample);
+  const after = await scrapeFigures(server.url);
+  const figures = {
+    writesPerCommit: writesPerCommit(before, after),
+    poolInUse: halfway.poolInUse,
+    poolWaiting: halfway.poolWaiting,
+  };
+  return { warmup, measured, server: figures };
+}
