@@ -105,7 +105,9 @@ function addMessageTable(runs: Record<string, TargetRun[]>, quietCores: number):
     'p99',
     'errors+non-2xx',
     '× ceiling',
+    'quiet rounds',
     '× pgbench',
+    'quiet rounds',
     'count check',
     'other CPU',
   ];
