@@ -53,6 +53,11 @@ export class ReadyStorage implements Storage {
   messagesOfChat: Storage['messagesOfChat'] = (...args) => this.whenReady(() => this.backend.messagesOfChat(...args));
   forgetIdempotencyKeys: Storage['forgetIdempotencyKeys'] = (...args) =>
     this.whenReady(() => this.backend.forgetIdempotencyKeys(...args));
+  sequenceEvents: Storage['sequenceEvents'] = () => this.whenReady(() => this.backend.sequenceEvents());
+  lastLogPosition: Storage['lastLogPosition'] = () => this.whenReady(() => this.backend.lastLogPosition());
+  eventsAfter: Storage['eventsAfter'] = (...args) => this.whenReady(() => this.backend.eventsAfter(...args));
+  chatIdsOfUser: Storage['chatIdsOfUser'] = (...args) => this.whenReady(() => this.backend.chatIdsOfUser(...args));
+  chatExists: Storage['chatExists'] = (...args) => this.whenReady(() => this.backend.chatExists(...args));
   ping: Storage['ping'] = () => this.whenReady(() => this.backend.ping());
   figures: Storage['figures'] = () => this.backend.figures();
 

@@ -54,6 +54,19 @@ export interface MessagePage {
   fromStart?: boolean;
 }
 
+/**
+ * The event log: every chat and message gets a position once committed, and positions grow in commit
+ * order within each chat (a chat's own position comes before its messages'). A reader holding a
+ * position therefore misses nothing by asking for what comes after it, even across processes.
+ * Positions are numbers: 2^53 events is far beyond any chat's life.
+ */
+export type LogEvent =
+  | { position: number; kind: 'chat'; chat: Chat }
+  | { position: number; kind: 'message'; message: Message };
+
+/** Whose events: one chat's messages, or a user's new chats and the messages of all their chats, or all. */
+export type EventScope = { chat: Id } | { user: Id } | 'all';
+
 export type MessagesResult =
   | { ok: true; messages: Message[] }
   | { ok: false; reason: 'unknown_chat' | 'unknown_message' | 'foreign_message' };
@@ -75,6 +88,21 @@ export interface Storage {
   chatsOfUser(userId: Id, page?: ChatPage): Promise<Chat[] | undefined>;
   /** The chat's messages oldest first; a `before` or `after` must be a message of this chat. */
   messagesOfChat(chatId: Id, page?: MessagePage): Promise<MessagesResult>;
+  /**
+   * Gives log positions to the chats and messages committed since the last call, and returns how many.
+   * Processes sharing a database may call it at once: they take turns, so positions never interleave.
+   */
+  sequenceEvents(): Promise<number>;
+  /** The last position given (0 in a database with no events yet). */
+  lastLogPosition(): Promise<number>;
+  /**
+   * Up to `limit` events of the scope after `after`, in log order. A chat event shows the chat as it
+   * was when its members joined it: without messages.
+   */
+  eventsAfter(after: number, scope: EventScope, limit: number): Promise<LogEvent[]>;
+  /** The ids of the user's chats, or `undefined` when there is no such user. */
+  chatIdsOfUser(userId: Id): Promise<Id[] | undefined>;
+  chatExists(chatId: Id): Promise<boolean>;
   /** Deletes up to `limit` idempotency keys recorded before `cutoff` (ms since the epoch); returns how many. */
   forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number>;
   /** Creates or upgrades the schema; safe to run again, and from several processes at once. */

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { Storage } from '../../src/storage/storage.js';
 import type { Backend, TestDatabase } from '../support/backends.js';
 import { messagesIn } from '../support/backends.js';
+import { eventsContract } from './contract-events.js';
 import { idempotencyContract } from './contract-idempotency.js';
 import { pagingContract } from './contract-paging.js';
 
@@ -248,4 +249,5 @@ export function storageContract(backend: Backend): void {
   });
   pagingContract(backend);
   idempotencyContract(backend);
+  eventsContract(backend);
 }

@@ -10,6 +10,11 @@ export interface TestDatabase {
   storage: Storage;
   /** Makes the next ids of users, chats and messages start above `floor` (to test ids beyond 2^53). */
   raiseIdsAbove(floor: bigint): Promise<void>;
+  /**
+   * Another storage on the same database, as a second server process would open it (network backends);
+   * closed with the database.
+   */
+  twin?(): Storage;
   close(): Promise<void>;
 }
 

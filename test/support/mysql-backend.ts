@@ -63,8 +63,9 @@ export const mysql: Backend = {
   async open(clock) {
     const database = await createScratchDatabase();
     const storage = new MysqlStorage(database.url, clock);
+    const twins: MysqlStorage[] = [];
     const close = async () => {
-      await storage.close();
+      await Promise.all([storage, ...twins].map((opened) => opened.close()));
       await database.drop();
     };
     try {
@@ -75,6 +76,11 @@ export const mysql: Backend = {
     }
     return {
       storage,
+      twin() {
+        const twin = new MysqlStorage(database.url, clock);
+        twins.push(twin);
+        return twin;
+      },
       async raiseIdsAbove(floor) {
         for (const table of ['users', 'chats', 'messages']) {
           await adminQuery(`ALTER TABLE \`${database.name}\`.${table} AUTO_INCREMENT = ${floor + 1n}`);

@@ -51,6 +51,7 @@ export interface PostgresTestDatabase extends TestDatabase {
 export async function openPostgres(clock?: Clock): Promise<PostgresTestDatabase> {
   const database = await createScratchDatabase();
   const storage = new PostgresStorage(database.url, clock);
+  const twins: PostgresStorage[] = [];
   try {
     await storage.migrate();
   } catch (error) {
@@ -61,6 +62,11 @@ export async function openPostgres(clock?: Clock): Promise<PostgresTestDatabase>
   return {
     storage,
     url: database.url,
+    twin() {
+      const twin = new PostgresStorage(database.url, clock);
+      twins.push(twin);
+      return twin;
+    },
     async raiseIdsAbove(floor) {
       await queryPostgres(
         `SELECT setval(pg_get_serial_sequence(t, 'id'), $1::bigint)
@@ -70,7 +76,7 @@ export async function openPostgres(clock?: Clock): Promise<PostgresTestDatabase>
       );
     },
     async close() {
-      await storage.close();
+      await Promise.all([storage, ...twins].map((opened) => opened.close()));
       await database.drop();
     },
   };

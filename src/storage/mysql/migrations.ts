@@ -13,7 +13,14 @@ import type { Connection } from './session-pool.js';
  * MySQL commits each DDL statement by itself, so a step that stops halfway must be safe to run again:
  * hence IF NOT EXISTS.
  */
-export const MYSQL_MIGRATIONS: readonly (readonly string[])[] = [
+/** A statement, or an ALTER guarded by a query that finds rows once it has been applied. */
+export type MigrationStatement = string | { sql: string; unlessFound: string };
+
+const columnExists = (table: string, column: string) =>
+  `SELECT 1 FROM information_schema.columns
+   WHERE table_schema = DATABASE() AND table_name = '${table}' AND column_name = '${column}'`;
+
+export const MYSQL_MIGRATIONS: readonly (readonly MigrationStatement[])[] = [
   /* 1 */ [
     `CREATE TABLE IF NOT EXISTS users (
       id         BIGINT      NOT NULL AUTO_INCREMENT,
@@ -65,6 +72,30 @@ export const MYSQL_MIGRATIONS: readonly (readonly string[])[] = [
       KEY idempotency_keys_by_age (created_at)
     ) ENGINE = InnoDB DEFAULT CHARSET = ascii COLLATE = ascii_bin`,
   ],
+  // The event log (live delivery). A write commits with no position; the sequencer gives positions
+  // afterwards (see sequencer.ts). Rows that existed before the log get 0: they are history, never
+  // replayed. New rows start with none (NULL).
+  /* 3 */ [
+    {
+      sql: `ALTER TABLE chats ADD COLUMN log_position BIGINT NULL DEFAULT 0,
+            ADD KEY chats_by_log_position (log_position)`,
+      unlessFound: columnExists('chats', 'log_position'),
+    },
+    'ALTER TABLE chats ALTER COLUMN log_position SET DEFAULT NULL',
+    {
+      sql: `ALTER TABLE messages ADD COLUMN log_position BIGINT NULL DEFAULT 0,
+            ADD KEY messages_by_log_position (log_position),
+            ADD KEY messages_by_chat_log_position (chat_id, log_position)`,
+      unlessFound: columnExists('messages', 'log_position'),
+    },
+    'ALTER TABLE messages ALTER COLUMN log_position SET DEFAULT NULL',
+    `CREATE TABLE IF NOT EXISTS event_log_head (
+      id       INT    NOT NULL,
+      position BIGINT NOT NULL,
+      PRIMARY KEY (id)
+    ) ENGINE = InnoDB`,
+    'INSERT IGNORE INTO event_log_head (id, position) VALUES (1, 0)',
+  ],
 ];
 
 const LOCK_WAIT_SECONDS = 60;
@@ -103,9 +134,18 @@ async function applyPendingSteps(connection: Connection): Promise<void> {
   for (const [index, statements] of MYSQL_MIGRATIONS.entries()) {
     const version = index + 1;
     if (version <= done) continue;
-    for (const statement of statements) await connection.query(statement);
+    for (const statement of statements) await apply(connection, statement);
     await connection.query('INSERT INTO schema_migrations (version, applied_at) VALUES (?, UTC_TIMESTAMP(3))', [
       version,
     ]);
   }
+}
+
+async function apply(connection: Connection, statement: MigrationStatement): Promise<void> {
+  if (typeof statement === 'string') {
+    await connection.query(statement);
+    return;
+  }
+  const [found] = await connection.query<RowDataPacket[]>(statement.unlessFound);
+  if (found.length === 0) await connection.query(statement.sql);
 }

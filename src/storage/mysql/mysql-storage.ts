@@ -1,12 +1,15 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Chat, Id, Message } from '../../chat/model.js';
+import { chatIdsOf, type EventRow, eventsFromRows } from '../event-rows.js';
 import type {
   AddChatResult,
   AddMessageResult,
   AddUserResult,
   ChatPage,
   Clock,
+  EventScope,
   IdempotencyKey,
+  LogEvent,
   MessagePage,
   MessagesResult,
   Storage,
@@ -15,9 +18,11 @@ import type {
 import { parseMysqlUrl } from './connection-url.js';
 import { isoFromDatetime, msFromDatetime, toDatetime } from './datetime.js';
 import { asStorageError, isDuplicateKey } from './errors.js';
+import { EVENT_SQL } from './event-statements.js';
 import { type Create, createOnce } from './idempotency.js';
 import { migrate } from './migrations.js';
 import { chatPage, limitValue, type MessageAnchor, messagePage } from './page-statements.js';
+import { sequenceEvents } from './sequencer.js';
 import { type Connection, SessionPool } from './session-pool.js';
 import { SQL } from './statements.js';
 
@@ -154,7 +159,12 @@ export class MysqlStorage implements Storage {
       if (rows.length === 0) return (await this.exists(SQL.userExists, userId)) ? [] : undefined;
       // Read after the chats: a chat's members are committed with it, so every chat listed has them all.
       const whole = page.limit === undefined && page.after === undefined;
-      const members = whole ? await this.membersOfUsersChats(userId) : await membersOf(this.pool, rows);
+      const members = whole
+        ? await this.membersOfUsersChats(userId)
+        : await membersOf(
+            this.pool,
+            rows.map((row) => String(row.id)),
+          );
       const usersByChat = new Map<string, Id[]>(rows.map((row) => [String(row.id), []]));
       for (const member of members) usersByChat.get(String(member.chat_id))?.push(String(member.user_id));
       return rows.map((row) => chatFromRow(row, usersByChat.get(String(row.id)) ?? []));
@@ -183,6 +193,54 @@ export class MysqlStorage implements Storage {
       const messages = (await this.pool.execute<MessageRow[]>(sql, values)).map(messageFromRow);
       return { ok: true, messages: newestFirst ? messages.reverse() : messages };
     });
+  }
+
+  sequenceEvents(): Promise<number> {
+    return this.guard(() => sequenceEvents(this.pool));
+  }
+
+  lastLogPosition(): Promise<number> {
+    return this.guard(async () => {
+      const [head] = await this.pool.execute<RowDataPacket[]>(EVENT_SQL.lastPosition, []);
+      return Number(head?.position ?? 0);
+    });
+  }
+
+  eventsAfter(after: number, scope: EventScope, limit: number): Promise<LogEvent[]> {
+    return this.guard(async () => {
+      const from = String(after);
+      const most = limitValue(limit);
+      const [sql, values] =
+        scope === 'all'
+          ? [EVENT_SQL.allEvents, [from, most, from, most, most]]
+          : 'chat' in scope
+            ? [EVENT_SQL.chatEvents, [scope.chat, from, most]]
+            : [EVENT_SQL.userEvents, [scope.user, from, most, scope.user, from, most, most]];
+      const rows = (await this.pool.execute<(EventRow & RowDataPacket)[]>(sql, values)).map((row) => ({
+        ...row,
+        created_at: isoFromDatetime(row.created_at),
+      }));
+      const chatIds = chatIdsOf(rows);
+      const usersByChat = new Map<Id, Id[]>(chatIds.map((id) => [id, []]));
+      if (chatIds.length > 0) {
+        for (const member of await membersOf(this.pool, chatIds)) {
+          usersByChat.get(String(member.chat_id))?.push(String(member.user_id));
+        }
+      }
+      return eventsFromRows(rows, usersByChat);
+    });
+  }
+
+  chatIdsOfUser(userId: Id): Promise<Id[] | undefined> {
+    return this.guard(async () => {
+      const rows = await this.pool.execute<RowDataPacket[]>(EVENT_SQL.chatIdsOfUser, [userId]);
+      if (rows.length === 0 && !(await this.exists(SQL.userExists, userId))) return undefined;
+      return rows.map((row) => String(row.id));
+    });
+  }
+
+  chatExists(chatId: Id): Promise<boolean> {
+    return this.guard(() => this.exists(SQL.chatExists, chatId));
   }
 
   forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number> {
@@ -241,8 +299,8 @@ async function firstUnknownUser(connection: Connection, members: readonly bigint
 }
 
 /** The members of the chats listed, each chat's in its order; read a chunk of chats at a time. */
-function membersOf(pool: SessionPool, chats: readonly ChatRow[]): Promise<MemberRow[]> {
-  const ids = chats.map((chat) => BigInt(chat.id));
+function membersOf(pool: SessionPool, chatIds: readonly Id[]): Promise<MemberRow[]> {
+  const ids = chatIds.map((id) => BigInt(id));
   return pool.use(async (connection) => {
     const members: MemberRow[] = [];
     for (const chunk of chunks(ids)) {

@@ -47,6 +47,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   `,
+  // The event log (live delivery). A write commits with no position; the sequencer gives positions
+  // afterwards (see sequencer.ts). Rows that existed before the log get 0 without being rewritten (a
+  // constant default is metadata only): they are history, never replayed. New rows start with none.
+  /* 3 */ `
+  ALTER TABLE chats ADD COLUMN log_position bigint DEFAULT 0;
+  ALTER TABLE chats ALTER COLUMN log_position DROP DEFAULT;
+  ALTER TABLE messages ADD COLUMN log_position bigint DEFAULT 0;
+  ALTER TABLE messages ALTER COLUMN log_position DROP DEFAULT;
+  CREATE INDEX chats_by_log_position ON chats (log_position);
+  CREATE INDEX messages_by_log_position ON messages (log_position);
+  CREATE INDEX messages_by_chat_log_position ON messages (chat_id, log_position);
+  CREATE TABLE event_log_head (
+    id       int    PRIMARY KEY CHECK (id = 1),
+    position bigint NOT NULL
+  );
+  INSERT INTO event_log_head (id, position) VALUES (1, 0);
+  `,
 ];
 
 /** Any fixed number: every Parley process migrating one database waits for this same lock. */

@@ -1,20 +1,25 @@
 import pg from 'pg';
 import type { Chat, Id, Message } from '../../chat/model.js';
+import { type EventRow, eventsFromRows } from '../event-rows.js';
 import type {
   AddChatResult,
   AddMessageResult,
   AddUserResult,
   ChatPage,
   Clock,
+  EventScope,
   IdempotencyKey,
+  LogEvent,
   MessagePage,
   MessagesResult,
   Storage,
   StorageFigures,
 } from '../storage.js';
 import { asStorageError, isUniqueViolation } from './errors.js';
+import { eventStatements } from './event-statements.js';
 import { createOnce } from './idempotency.js';
 import { migrate } from './migrations.js';
+import { sequenceEvents } from './sequencer.js';
 import { type Queryable, statements } from './statements.js';
 import { inTransaction } from './transaction.js';
 
@@ -44,6 +49,10 @@ interface AddMessageRow {
   id: string | null;
   chat_exists: boolean;
   author_exists: boolean;
+}
+interface EventRowOfPostgres extends Omit<EventRow, 'created_at'> {
+  created_at: Date;
+  users: string[] | null;
 }
 interface AnchorRow {
   chat_exists: boolean;
@@ -188,6 +197,46 @@ export class PostgresStorage implements Storage {
       // A page before the anchor is read newest first (see messagesBefore).
       return messagesFound(forward ? pageRows : pageRows.reverse());
     });
+  }
+
+  sequenceEvents(): Promise<number> {
+    return this.call(() => sequenceEvents(this.pool));
+  }
+
+  lastLogPosition(): Promise<number> {
+    return this.call(async () => {
+      const { rows } = await this.pool.query<{ position: string }>(eventStatements.lastPosition());
+      return Number(rows[0]?.position ?? 0);
+    });
+  }
+
+  eventsAfter(after: number, scope: EventScope, limit: number): Promise<LogEvent[]> {
+    return this.call(async () => {
+      const query =
+        scope === 'all'
+          ? eventStatements.allEvents(after, limit)
+          : 'chat' in scope
+            ? eventStatements.chatEvents(after, limit, scope.chat)
+            : eventStatements.userEvents(after, limit, scope.user);
+      const { rows } = await this.pool.query<EventRowOfPostgres>(query);
+      const members = new Map(rows.flatMap((row) => (row.kind === 'chat' ? [[row.id, row.users ?? []]] : [])));
+      return eventsFromRows(
+        rows.map((row) => ({ ...row, created_at: row.created_at.toISOString() })),
+        members,
+      );
+    });
+  }
+
+  chatIdsOfUser(userId: Id): Promise<Id[] | undefined> {
+    return this.call(async () => {
+      const { rows } = await this.pool.query<{ id: string }>(eventStatements.chatIdsOfUser(userId));
+      if (rows.length === 0 && !(await this.exists(statements.userExists(userId)))) return undefined;
+      return rows.map((row) => row.id);
+    });
+  }
+
+  chatExists(chatId: Id): Promise<boolean> {
+    return this.call(() => this.exists(statements.chatExists(chatId)));
   }
 
   async forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number> {

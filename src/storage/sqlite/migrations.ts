@@ -43,6 +43,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
   `,
+  // The event log (live delivery): each write takes the next position under the write lock. Rows that
+  // existed before the log get position 0: they are history, read with /messages/get, never replayed.
+  /* 3 */ `
+  ALTER TABLE chats ADD COLUMN log_position INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN log_position INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX chats_by_log_position ON chats (log_position);
+  CREATE INDEX messages_by_log_position ON messages (log_position);
+  CREATE INDEX messages_by_chat_log_position ON messages (chat_id, log_position);
+  CREATE TABLE event_log_head (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    position INTEGER NOT NULL
+  );
+  INSERT INTO event_log_head (id, position) VALUES (1, 0);
+  `,
 ];
 
 /** Applies the steps this file has not seen yet, each in its own transaction. */

@@ -3,19 +3,23 @@ import path from 'node:path';
 import DatabaseConstructor, { type Database, SqliteError } from 'better-sqlite3';
 import type { Chat, Id, Message } from '../../chat/model.js';
 import { ParleyError } from '../../errors.js';
+import { chatIdsOf, type EventRow, eventsFromRows } from '../event-rows.js';
 import type {
   AddChatResult,
   AddMessageResult,
   AddUserResult,
   ChatPage,
   Clock,
+  EventScope,
   IdempotencyKey,
   KeyReused,
+  LogEvent,
   MessagePage,
   MessagesResult,
   Storage,
   StorageFigures,
 } from '../storage.js';
+import { prepareEventStatements, type SqliteEventStatements } from './event-statements.js';
 import { migrate } from './migrations.js';
 import { prepareStatements, type SqliteStatements } from './statements.js';
 import { WriteBatch } from './write-batch.js';
@@ -74,6 +78,7 @@ export function openSqliteDatabase(file: string): Database {
 export class SqliteStorage implements Storage {
   private readonly batch: WriteBatch;
   private readonly statements: SqliteStatements;
+  private readonly events: SqliteEventStatements;
 
   constructor(
     private readonly db: Database,
@@ -82,6 +87,7 @@ export class SqliteStorage implements Storage {
     this.batch = new WriteBatch(db);
     migrate(db);
     this.statements = prepareStatements(db);
+    this.events = prepareEventStatements(db);
   }
 
   /** The schema is migrated when the storage is constructed: statements are prepared against it. */
@@ -102,7 +108,8 @@ export class SqliteStorage implements Storage {
       this.once(idempotency, () => {
         const unknown = this.statements.firstUnknownUser.get(members) as { id: string } | undefined;
         if (unknown) throw new Refusal({ ok: false, reason: 'unknown_user', userId: unknown.id } as const);
-        const chatId = this.statements.insertChat.run(name, this.now()).lastInsertRowid;
+        const position = this.events.nextPosition.get();
+        const chatId = this.statements.insertChat.run(name, this.now(), position).lastInsertRowid;
         this.statements.insertMembers.run(chatId, members);
         return { ok: true, id: String(chatId) } as const;
       }),
@@ -124,7 +131,8 @@ export class SqliteStorage implements Storage {
         }
         // Never earlier than the chat's last message: `created_at, id` order stays insertion order.
         const createdAt = Math.max(this.now(), target.last_message_at ?? 0);
-        const id = this.statements.insertMessage.run(chat, author, text, createdAt).lastInsertRowid;
+        const position = this.events.nextPosition.get();
+        const id = this.statements.insertMessage.run(chat, author, text, createdAt, position).lastInsertRowid;
         this.statements.touchChat.run(createdAt, chat);
         return { ok: true, id: String(id) } as const;
       }),
@@ -147,11 +155,7 @@ export class SqliteStorage implements Storage {
           : this.statements.chatsOfUser.all(user, limit)
       ) as ChatRow[];
       if (rows.length === 0) return this.statements.userExists.get(user) ? [] : undefined;
-      const usersByChat = new Map<string, Id[]>(rows.map((row) => [row.id, []]));
-      const chatIds = `[${rows.map((row) => row.id).join(',')}]`;
-      for (const member of this.statements.membersOfChats.iterate(chatIds) as Iterable<MemberRow>) {
-        usersByChat.get(member.chat)?.push(member.user);
-      }
+      const usersByChat = this.membersOf(rows.map((row) => row.id));
       return rows.map((row) => chatFromRow(row, usersByChat.get(row.id) ?? []));
     });
   }
@@ -190,6 +194,39 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  /** Every write takes its position as it commits (the connection is the only writer): nothing waits. */
+  async sequenceEvents(): Promise<number> {
+    return 0;
+  }
+
+  async lastLogPosition(): Promise<number> {
+    return this.read(() => this.events.lastPosition.get() as number);
+  }
+
+  async eventsAfter(after: number, scope: EventScope, limit: number): Promise<LogEvent[]> {
+    return this.read(() => {
+      const statement =
+        scope === 'all' ? this.events.allEvents : 'chat' in scope ? this.events.chatEvents : this.events.userEvents;
+      const target = scope === 'all' ? null : 'chat' in scope ? BigInt(scope.chat) : BigInt(scope.user);
+      const rows = (statement.all({ after, limit, scope: target }) as (EventRow & { created_at: number })[]).map(
+        (row) => ({ ...row, created_at: iso(row.created_at) }),
+      );
+      return eventsFromRows(rows, this.membersOf(chatIdsOf(rows)));
+    });
+  }
+
+  async chatIdsOfUser(userId: Id): Promise<Id[] | undefined> {
+    return this.read(() => {
+      const user = BigInt(userId);
+      const chatIds = this.events.chatIdsOfUser.all(user) as Id[];
+      return chatIds.length > 0 || this.statements.userExists.get(user) ? chatIds : undefined;
+    });
+  }
+
+  async chatExists(chatId: Id): Promise<boolean> {
+    return this.read(() => Boolean(this.statements.chatExists.get(BigInt(chatId))));
+  }
+
   forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number> {
     return this.write(() => this.statements.forgetKeys.run(cutoff, limit).changes);
   }
@@ -205,6 +242,16 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     this.batch.drain();
     this.db.close();
+  }
+
+  /** The members of each chat named, in their order, in one read. */
+  private membersOf(chatIds: readonly Id[]): Map<Id, Id[]> {
+    const usersByChat = new Map<Id, Id[]>(chatIds.map((id) => [id, []]));
+    if (chatIds.length === 0) return usersByChat;
+    for (const member of this.statements.membersOfChats.iterate(`[${chatIds.join(',')}]`) as Iterable<MemberRow>) {
+      usersByChat.get(member.chat)?.push(member.user);
+    }
+    return usersByChat;
   }
 
   /**

@@ -26,7 +26,7 @@ export function prepareStatements(db: Database) {
       `SELECT CAST(j.value AS TEXT) AS id FROM json_each(?) AS j
        LEFT JOIN users AS u ON u.id = j.value WHERE u.id IS NULL ORDER BY j.key LIMIT 1`,
     ),
-    insertChat: withBigIntRowids(db.prepare('INSERT INTO chats (name, created_at) VALUES (?, ?)')),
+    insertChat: withBigIntRowids(db.prepare('INSERT INTO chats (name, created_at, log_position) VALUES (?, ?, ?)')),
     insertMembers: db.prepare(
       'INSERT INTO chat_members (chat_id, user_id, position) SELECT ?, j.value, j.key FROM json_each(?) AS j',
     ),
@@ -36,7 +36,7 @@ export function prepareStatements(db: Database) {
        FROM chats AS c WHERE c.id = ?`,
     ),
     insertMessage: withBigIntRowids(
-      db.prepare('INSERT INTO messages (chat_id, author_id, text, created_at) VALUES (?, ?, ?, ?)'),
+      db.prepare('INSERT INTO messages (chat_id, author_id, text, created_at, log_position) VALUES (?, ?, ?, ?, ?)'),
     ),
     touchChat: db.prepare('UPDATE chats SET last_message_at = ? WHERE id = ?'),
     chatsOfUser: db.prepare(CHATS_OF_USER.replace('%s', '')),

@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import type { Id } from '../../chat/model.js';
+
+const named =
+  <P extends unknown[]>(name: string, text: string) =>
+  (...values: P): pg.QueryConfig => ({ name, text, values });
+
+// One column list for both kinds of event, so that they can be read in one ordered UNION. A chat's
+// members are an output subquery: evaluated for the chat events kept, after the LIMIT.
+const CHAT_EVENT = `'chat' AS kind, c.log_position AS position, c.id::text AS id, c.name,
+  NULL::text AS chat, NULL::text AS author, NULL::text AS text, c.created_at,
+  ARRAY(SELECT cm.user_id::text FROM chat_members AS cm WHERE cm.chat_id = c.id ORDER BY cm.position) AS users`;
+const MESSAGE_EVENT = `'message' AS kind, m.log_position AS position, m.id::text AS id, NULL::text AS name,
+  m.chat_id::text AS chat, m.author_id::text AS author, m.text, m.created_at, NULL::text[] AS users`;
+
+/** Each side is cut to the limit before the merge: the first `limit` of the union are among them. */
+const union = (chats: string, messages: string) => `
+  (${chats} ORDER BY c.log_position LIMIT $2::bigint)
+  UNION ALL
+  (${messages} ORDER BY m.log_position LIMIT $2::bigint)
+  ORDER BY position LIMIT $2::bigint`;
+
+/** How many rows one turn of the sequencer numbers, of each kind. */
+export const SEQUENCE_BATCH = 1_000;
+
+/**
+ * The statements of the event log. Positions are given by the sequencer, one turn at a time under the
+ * head row's lock; see sequencer.ts for why that orders them by commit.
+ */
+export const eventStatements = {
+  anyWaiting: named<[]>(
+    'parley_events_waiting',
+    `SELECT EXISTS (SELECT 1 FROM chats WHERE log_position IS NULL)
+         OR EXISTS (SELECT 1 FROM messages WHERE log_position IS NULL) AS waiting`,
+  ),
+  lockHead: named<[]>('parley_lock_log_head', 'SELECT position FROM event_log_head WHERE id = 1 FOR UPDATE'),
+  lastPosition: named<[]>('parley_last_log_position', 'SELECT position FROM event_log_head WHERE id = 1'),
+  numberChats: named<[head: number, limit: number]>(
+    'parley_number_chats',
+    `UPDATE chats AS c SET log_position = $1::bigint + n.rank
+     FROM (SELECT w.id, row_number() OVER (ORDER BY w.id) AS rank
+           FROM (SELECT id FROM chats WHERE log_position IS NULL ORDER BY id LIMIT $2::bigint) AS w) AS n
+     WHERE c.id = n.id`,
+  ),
+  // Only messages of chats already numbered: a chat's event comes before its messages'.
+  numberMessages: named<[head: number, limit: number]>(
+    'parley_number_messages',
+    `UPDATE messages AS m SET log_position = $1::bigint + n.rank
+     FROM (SELECT w.id, row_number() OVER (ORDER BY w.created_at, w.id) AS rank
+           FROM (SELECT x.id, x.created_at FROM messages AS x JOIN chats AS c ON c.id = x.chat_id
+                 WHERE x.log_position IS NULL AND c.log_position IS NOT NULL
+                 ORDER BY x.created_at, x.id LIMIT $2::bigint) AS w) AS n
+     WHERE m.id = n.id`,
+  ),
+  moveHead: named<[position: number]>(
+    'parley_move_log_head',
+    'UPDATE event_log_head SET position = $1::bigint WHERE id = 1',
+  ),
+  allEvents: named<[after: number, limit: number]>(
+    'parley_all_events',
+    union(
+      `SELECT ${CHAT_EVENT} FROM chats AS c WHERE c.log_position > $1::bigint`,
+      `SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.log_position > $1::bigint`,
+    ),
+  ),
+  chatEvents: named<[after: number, limit: number, chatId: Id]>(
+    'parley_chat_events',
+    `SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.chat_id = $3::bigint AND m.log_position > $1::bigint
+     ORDER BY m.log_position LIMIT $2::bigint`,
+  ),
+  userEvents: named<[after: number, limit: number, userId: Id]>(
+    'parley_user_events',
+    union(
+      `SELECT ${CHAT_EVENT} FROM chat_members AS mine JOIN chats AS c ON c.id = mine.chat_id
+       WHERE mine.user_id = $3::bigint AND c.log_position > $1::bigint`,
+      `SELECT ${MESSAGE_EVENT} FROM chat_members AS mine JOIN messages AS m ON m.chat_id = mine.chat_id
+       WHERE mine.user_id = $3::bigint AND m.log_position > $1::bigint`,
+    ),
+  ),
+  chatIdsOfUser: named<[userId: Id]>(
+    'parley_chat_ids_of_user',
+    'SELECT chat_id::text AS id FROM chat_members WHERE user_id = $1::bigint',
+  ),
+};

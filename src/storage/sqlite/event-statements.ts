@@ -1,0 +1,43 @@
+import type { Database } from 'better-sqlite3';
+
+// One column list for both kinds of event, so that they can be read in one ordered UNION.
+const CHAT_EVENT = `'chat' AS kind, c.log_position AS position, CAST(c.id AS TEXT) AS id, c.name AS name,
+  NULL AS chat, NULL AS author, NULL AS text, c.created_at AS created_at`;
+const MESSAGE_EVENT = `'message' AS kind, m.log_position AS position, CAST(m.id AS TEXT) AS id, NULL AS name,
+  CAST(m.chat_id AS TEXT) AS chat, CAST(m.author_id AS TEXT) AS author, m.text AS text, m.created_at AS created_at`;
+
+/** Each side is cut to `limit` before the merge: the first `limit` of the union are among them. */
+const union = (chats: string, messages: string) => `
+  SELECT * FROM (${chats} ORDER BY c.log_position LIMIT @limit)
+  UNION ALL
+  SELECT * FROM (${messages} ORDER BY m.log_position LIMIT @limit)
+  ORDER BY position LIMIT @limit`;
+
+/** The statements of the event log, prepared once per connection. Parameters: @after, @limit, @scope. */
+export function prepareEventStatements(db: Database) {
+  return {
+    nextPosition: db.prepare('UPDATE event_log_head SET position = position + 1 RETURNING position').pluck(),
+    lastPosition: db.prepare('SELECT position FROM event_log_head').pluck(),
+    allEvents: db.prepare(
+      union(
+        `SELECT ${CHAT_EVENT} FROM chats AS c WHERE c.log_position > @after`,
+        `SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.log_position > @after`,
+      ),
+    ),
+    chatEvents: db.prepare(
+      `SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.chat_id = @scope AND m.log_position > @after
+       ORDER BY m.log_position LIMIT @limit`,
+    ),
+    userEvents: db.prepare(
+      union(
+        `SELECT ${CHAT_EVENT} FROM chat_members AS mine JOIN chats AS c ON c.id = mine.chat_id
+         WHERE mine.user_id = @scope AND c.log_position > @after`,
+        `SELECT ${MESSAGE_EVENT} FROM chat_members AS mine JOIN messages AS m ON m.chat_id = mine.chat_id
+         WHERE mine.user_id = @scope AND m.log_position > @after`,
+      ),
+    ),
+    chatIdsOfUser: db.prepare('SELECT CAST(chat_id AS TEXT) FROM chat_members WHERE user_id = ?').pluck(),
+  };
+}
+
+export type SqliteEventStatements = ReturnType<typeof prepareEventStatements>;
