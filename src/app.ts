@@ -4,14 +4,18 @@ import { ParleyError } from './errors.js';
 import { answerClientError } from './http/client-errors.js';
 import { exactIds } from './http/exact-ids.js';
 import { parseJsonBody } from './http/json-body.js';
+import { registerLiveMetrics } from './http/live-metrics.js';
 import { registerMetrics, registerMetricsRoute } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { limitPipelining } from './http/pipelining.js';
 import { handleError, sendProblem } from './http/problem.js';
 import { logEachRequest } from './http/request-log.js';
 import { CHAT_PATHS, registerChatRoutes } from './http/routes/chat-routes.js';
+import { registerEventRoutes } from './http/routes/event-routes.js';
 import { registerHealthRoutes } from './http/routes/health-routes.js';
 import { registerStorageMetrics } from './http/storage-metrics.js';
+import { EventHub } from './live/event-hub.js';
+import { LocalSignal } from './live/signal.js';
 import type { Storage } from './storage/storage.js';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -53,13 +57,20 @@ const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as co
 
 export interface AppOptions {
   storage: Storage;
+  /** Live delivery; by default within this process only (main.ts adds Redis when configured). */
+  hub?: EventHub;
   logger?: FastifyServerOptions['logger'];
   /** Tests shorten these; the server runs with HTTP_TIMEOUTS. */
   timeouts?: Partial<HttpTimeouts>;
 }
 
 /** Builds the HTTP application around a storage backend; the caller owns listening and the storage's life. */
-export function buildApp({ storage, logger = false, timeouts }: AppOptions): FastifyInstance {
+export function buildApp({
+  storage,
+  hub = new EventHub(storage, new LocalSignal()),
+  logger = false,
+  timeouts,
+}: AppOptions): FastifyInstance {
   const limits = { ...HTTP_TIMEOUTS, ...timeouts };
   const app = Fastify({
     logger,
@@ -93,16 +104,19 @@ export function buildApp({ storage, logger = false, timeouts }: AppOptions): Fas
   logEachRequest(app);
   app.setErrorHandler(handleError);
 
-  const chats = new ChatService(storage);
+  const chats = new ChatService(storage, () => hub.written());
   const metrics = registerMetrics(app);
   registerStorageMetrics(metrics.registry, storage);
+  registerLiveMetrics(metrics.registry, hub);
   registerOpenApi(app);
   // The OpenAPI document sees only the routes declared once its plugin has loaded.
   app.after(() => {
     registerChatRoutes(app, chats);
+    registerEventRoutes(app, hub);
     registerHealthRoutes(app, storage);
     registerMetricsRoute(app, metrics);
-    registerMethodGuards(app, CHAT_PATHS);
+    registerMethodGuards(app, CHAT_PATHS, 'POST');
+    registerMethodGuards(app, ['/events'], 'GET');
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, new ParleyError('not_found', `there is no ${request.method} ${request.url.split('?')[0]}`)),
@@ -111,14 +125,17 @@ export function buildApp({ storage, logger = false, timeouts }: AppOptions): Fas
 }
 
 /** A known path asked with another method gets 405 and the method it takes. */
-function registerMethodGuards(app: FastifyInstance, paths: readonly string[]): void {
+function registerMethodGuards(app: FastifyInstance, paths: readonly string[], allowed: 'GET' | 'POST'): void {
   for (const url of paths) {
     app.route({
-      method: [...OTHER_METHODS],
+      method: [...OTHER_METHODS, 'POST'].filter((method) => method !== allowed),
       url,
       handler: (request, reply) => {
-        reply.header('allow', 'POST');
-        return sendProblem(reply, new ParleyError('method_not_allowed', `${url} takes POST, not ${request.method}`));
+        reply.header('allow', allowed);
+        return sendProblem(
+          reply,
+          new ParleyError('method_not_allowed', `${url} takes ${allowed}, not ${request.method}`),
+        );
       },
     });
   }

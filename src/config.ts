@@ -12,6 +12,8 @@ export interface Config {
   readonly host: string;
   readonly database: DatabaseConfig;
   readonly logLevel: LogLevel;
+  /** Redis for live delivery across processes; absent, each process delivers its own writes (and polls). */
+  readonly redisUrl: string | undefined;
 }
 
 /** A setting that cannot be used; its message is the one line the process prints before exiting. */
@@ -31,6 +33,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: parseHost(env.HOST),
     database: Object.freeze(parseDatabase(env)),
     logLevel: parseLogLevel(env.LOG_LEVEL),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
   });
 }
 
@@ -98,4 +101,18 @@ function checkedUrl(name: string, raw: string): string {
 /** Keeps passwords out of error lines. */
 function redact(raw: string): string {
   return raw.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+}
+
+function parseRedisUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
 }

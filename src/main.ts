@@ -1,5 +1,8 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { EventHub } from './live/event-hub.js';
+import { channelOf, RedisSignal } from './live/redis-signal.js';
+import { LocalSignal } from './live/signal.js';
 import { startKeyJanitor } from './storage/key-janitor.js';
 import { openStorage } from './storage/open-storage.js';
 
@@ -10,7 +13,15 @@ async function main(): Promise<void> {
     // Called back asynchronously, once the app (and its logger) exists.
     onUnavailable: (error) => app.log.warn({ err: error }, 'database not reachable yet; retrying every second'),
   });
-  const app = buildApp({ storage, logger: { level: config.logLevel } });
+  const signal = config.redisUrl
+    ? new RedisSignal(config.redisUrl, channelOf(config.database), (error) =>
+        app.log.warn({ err: error }, 'Redis is not reachable; live events reach other processes at the next poll'),
+      )
+    : new LocalSignal();
+  const hub = new EventHub(storage, signal, {
+    onError: (error) => app.log.warn({ err: error }, 'could not read the event log; retrying'),
+  });
+  const app = buildApp({ storage, hub, logger: { level: config.logLevel } });
   const stopJanitor = startKeyJanitor(storage, (error) => app.log.warn({ err: error }, 'could not forget old keys'));
 
   let stopping = false;

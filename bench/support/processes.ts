@@ -25,8 +25,13 @@ async function freePort(): Promise<number> {
  * Starts the built server, `node dist/main.js`, as a user would, on a free loopback port, and waits
  * until its database is ready (GET /readyz). Its JSON log lines go to /dev/null.
  */
-export function startParley(databaseUrl: string, logLevel: string, nodeArgs: string[] = []): Promise<Server> {
-  const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel };
+export function startParley(
+  databaseUrl: string,
+  logLevel: string,
+  nodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<Server> {
+  const env = { ...extraEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel };
   const ready = (status: number) => status === 200;
   return start(process.execPath, [...nodeArgs, path.join(REPO_DIR, 'dist', 'main.js')], '/readyz', ready, env);
 }

@@ -28,7 +28,11 @@ export interface MessageQuery {
 
 /** The chat's rules: what may be created, by whom, and what each refusal means. Knows no HTTP. */
 export class ChatService {
-  constructor(private readonly storage: Storage) {}
+  /** `onCreated` hears of every chat and message committed, so that live streams can carry it. */
+  constructor(
+    private readonly storage: Storage,
+    private readonly onCreated: () => void = () => {},
+  ) {}
 
   async addUser(username: string, key?: string): Promise<Id> {
     const result = await this.storage.addUser(username, guard(key, 'users/add', username));
@@ -44,7 +48,10 @@ export class ChatService {
     if (unknown !== undefined) throw notFound(`user ${unknown.raw} does not exist`);
     const memberIds = members.map((member) => member.id as Id);
     const result = await this.storage.addChat(name, memberIds, guard(key, 'chats/add', name, memberIds));
-    if (result.ok) return result.id;
+    if (result.ok) {
+      this.onCreated();
+      return result.id;
+    }
     if (result.reason === 'key_reused') throw keyReused(key);
     if (result.reason === 'name_taken') throw conflict(`chat name ${JSON.stringify(name)} is taken`);
     throw notFound(`user ${result.userId} does not exist`);
@@ -57,7 +64,10 @@ export class ChatService {
     if (authorId === undefined) throw notFound(`user ${author} does not exist`);
     const idempotency = guard(key, 'messages/add', chatId, authorId, text);
     const result = await this.storage.addMessage(chatId, authorId, text, idempotency);
-    if (result.ok) return result.id;
+    if (result.ok) {
+      this.onCreated();
+      return result.id;
+    }
     switch (result.reason) {
       case 'key_reused':
         throw keyReused(key);

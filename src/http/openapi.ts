@@ -21,6 +21,7 @@ const TAGS = [
   { name: 'users', description: 'People who chat' },
   { name: 'chats', description: 'Conversations between two or more users' },
   { name: 'messages', description: 'What members of a chat say in it' },
+  { name: 'live', description: 'Messages as they are posted, over server-sent events' },
   { name: 'operations', description: 'Probes and figures for whoever runs the server' },
 ];
 
@@ -29,8 +30,9 @@ const PROBES: Record<string, object> = { '/healthz': Healthz, '/readyz': Readyz 
 
 const chatPaths: ReadonlySet<string> = new Set(CHAT_PATHS);
 
-/** The 405 answers to other methods on the five paths are not something a client calls. */
-const isMethodGuard = (route: RouteOptions) => chatPaths.has(route.url) && route.method !== 'POST';
+/** The 405 answers to other methods on the API's paths are not something a client calls. */
+const isMethodGuard = (route: RouteOptions) =>
+  (chatPaths.has(route.url) && route.method !== 'POST') || (route.url === '/events' && route.method !== 'GET');
 
 /**
  * Serves GET /openapi.json, built from the route schemas, and GET /docs, a page of it that loads nothing

@@ -11,6 +11,11 @@ export function describeValidationErrors(errors: readonly ValidationError[], con
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required')
     return `${fieldName(error.instancePath, String(params.missingProperty))} is required`;
+  if (context === 'querystring') {
+    if (error.keyword === 'additionalProperties')
+      return `the query parameter ${params.additionalProperty} is not known`;
+    return `the query parameter ${fieldName(error.instancePath)} ${complaint(error, params)}`;
+  }
   const field = context === 'headers' ? `the ${headerName(error.instancePath)} header` : fieldName(error.instancePath);
   if (field === 'body') return `body must be a JSON object, got ${kindOf(error.data)}`;
   return `${field} ${complaint(error, params)}`;

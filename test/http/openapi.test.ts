@@ -92,7 +92,20 @@ describe('the OpenAPI document', () => {
     for (const path of ['/healthz', '/readyz', '/metrics']) assert.ok(paths[path]?.get, `GET ${path} is documented`);
     assert.ok(paths['/readyz']?.get?.responses['503']?.content?.['application/problem+json']);
     const documented = Object.keys(paths).sort();
-    assert.deepEqual(documented, [...CHAT_PATHS, '/healthz', '/metrics', '/readyz'].sort());
+    assert.deepEqual(documented, [...CHAT_PATHS, '/events', '/healthz', '/metrics', '/readyz'].sort());
+  });
+
+  test('documents the live stream: its two scopes, Last-Event-ID and its event-stream answer', async (t) => {
+    const { paths } = await fetchDocument(t);
+    const events = paths['/events']?.get as unknown as {
+      parameters: { name: string; in: string }[];
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    assert.ok(events, 'GET /events is documented');
+    const parameters = events.parameters.map((parameter) => `${parameter.in} ${parameter.name}`).sort();
+    assert.deepEqual(parameters, ['header last-event-id', 'query chat', 'query user']);
+    assert.ok(events.responses['200']?.content?.['text/event-stream']);
+    assert.ok(events.responses['404']?.content?.['application/problem+json']);
   });
 
   test('is browsable at /docs, on a page whose script comes from this server', async (t) => {

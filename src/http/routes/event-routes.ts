@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { canonicalId } from '../../chat/ids.js';
+import { invalid, notFound } from '../../errors.js';
+import type { EventHub } from '../../live/event-hub.js';
+import type { LiveScope } from '../../live/subscription.js';
+import { Events } from '../schemas/events.js';
+import { SseStream } from '../sse-stream.js';
+
+/** A comment this often keeps proxies (and their idle timeouts) from closing a quiet stream. */
+export const KEEP_ALIVE_MS = 15_000;
+
+type EventsQuery = Static<typeof Events.querystring>;
+
+function scopeOf(query: EventsQuery): LiveScope {
+  if ((query.chat === undefined) === (query.user === undefined)) {
+    throw invalid('name exactly one of chat or user, as in /events?chat=1 or /events?user=1');
+  }
+  if (query.chat !== undefined) {
+    const chat = canonicalId(query.chat);
+    if (chat === undefined) throw notFound(`chat ${query.chat} does not exist`);
+    return { chat };
+  }
+  const user = canonicalId(query.user as string);
+  if (user === undefined) throw notFound(`user ${query.user} does not exist`);
+  return { user };
+}
+
+/** GET /events: live delivery over server-sent events (see EventHub for where the events come from). */
+export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAliveMs = KEEP_ALIVE_MS): void {
+  const streams = new Set<SseStream>();
+  let keepAlive: NodeJS.Timeout | undefined;
+
+  app.get<{ Querystring: EventsQuery; Headers: { 'last-event-id'?: string } }>(
+    '/events',
+    { schema: Events },
+    async (request, reply) => {
+      const scope = scopeOf(request.query);
+      const pending = await hub.subscribe(scope, request.headers['last-event-id']);
+      if (!pending)
+        throw notFound('chat' in scope ? `chat ${scope.chat} does not exist` : `user ${scope.user} does not exist`);
+      reply.hijack();
+      const stream = new SseStream(reply.raw);
+      streams.add(stream);
+      keepAlive ??= setInterval(() => {
+        for (const open of streams) open.keepAlive();
+      }, keepAliveMs).unref();
+      reply.raw.on('close', () => {
+        pending.subscription.close('gone');
+        streams.delete(stream);
+        if (streams.size === 0) {
+          clearInterval(keepAlive);
+          keepAlive = undefined;
+        }
+      });
+      pending.start(stream);
+    },
+  );
+  // Streams never end by themselves: they are ended before the server waits for requests in flight.
+  app.addHook('preClose', async () => {
+    await hub.close();
+  });
+}

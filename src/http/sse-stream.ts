@@ -1,0 +1,65 @@
+import type { ServerResponse } from 'node:http';
+import type { EventSink } from '../live/event-sink.js';
+import type { LogEvent } from '../storage/storage.js';
+
+/** What a client may leave unread before it is dropped: far more than a burst, far less than a leak. */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
+
+/** An event is formatted once, however many streams carry it. */
+const formatted = new WeakMap<LogEvent, string>();
+
+function format(event: LogEvent): string {
+  let text = formatted.get(event);
+  if (text === undefined) {
+    const data = event.kind === 'chat' ? event.chat : event.message;
+    text = `id: ${event.position}\nevent: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`;
+    formatted.set(event, text);
+  }
+  return text;
+}
+
+/** One client's server-sent events on its HTTP response. */
+export class SseStream implements EventSink {
+  constructor(private readonly response: ServerResponse) {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      // Proxies such as nginx would otherwise hold the events back to fill their buffers.
+      'x-accel-buffering': 'no',
+    });
+    // Sent at once, so that the client knows the stream is open before the first event.
+    response.write(': stream open\n\n');
+  }
+
+  send(event: LogEvent): boolean {
+    this.response.write(format(event));
+    return this.response.writableLength <= MAX_UNREAD_BYTES;
+  }
+
+  reset(position: number, reason: string): void {
+    this.response.write(`id: ${position}\nevent: reset\ndata: ${JSON.stringify({ reason })}\n\n`);
+  }
+
+  keepAlive(): void {
+    this.response.write(': keep-alive\n\n');
+  }
+
+  drained(): Promise<void> {
+    if (!this.response.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.response.off('drain', done);
+        this.response.off('close', done);
+        resolve();
+      };
+      this.response.on('drain', done);
+      this.response.on('close', done);
+    });
+  }
+
+  close(why: 'too_slow' | 'shutdown'): void {
+    // A client too slow to read would keep the rest buffered here: its connection goes at once.
+    if (why === 'too_slow') this.response.destroy();
+    else this.response.end();
+  }
+}

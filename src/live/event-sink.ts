@@ -1,0 +1,13 @@
+import type { LogEvent } from '../storage/storage.js';
+
+/** Where a subscription's events go: a client's stream, as the transport shapes it. */
+export interface EventSink {
+  /** Writes an event; `false` when the client has fallen so far behind that it must be dropped. */
+  send(event: LogEvent): boolean;
+  /** Tells the client to re-read what it shows, then to go on from `position`. */
+  reset(position: number, reason: string): void;
+  /** Resolves once the client has taken what was written (replays wait for it; live events do not). */
+  drained(): Promise<void>;
+  /** Ends the stream: the client was too slow, or the server is stopping. */
+  close(why: 'too_slow' | 'shutdown'): void;
+}
