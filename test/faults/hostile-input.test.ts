@@ -11,7 +11,7 @@ import { describeWithService } from '../support/databases.js';
 import { faultSeed, scaled, until, within } from '../support/faults.js';
 import { networkBackends } from '../support/network-backends.js';
 import { exchange } from '../support/raw-http.js';
-import { forgedCursorRequest, type HostileRequest, hostileRequest, rawHttpRequest } from './hostile-requests.js';
+import { forgedCursorRequest, type HostileRequest, hostileRequest, rawHttpRequest } from './hostile-http.js';
 
 const SEED = faultSeed();
 /** A failure ends the test instead of leaving it hanging. */

@@ -96,13 +96,18 @@ export class RawConnection {
     if (!this.isClosed) this.socket.write(bytes);
   }
 
-  /** Sends `bytes` one at a time, `everyMs` apart, until they run out or the server closes the connection. */
-  async trickle(bytes: Buffer | string, everyMs: number): Promise<void> {
+  /**
+   * Sends `bytes` one at a time, `everyMs` apart, until they run out or the server answers or closes the
+   * connection (a byte sent after the server closed would make it reset the connection, and the reset may
+   * discard its answer before it is read). Resolves to whether every byte was sent.
+   */
+  async trickle(bytes: Buffer | string, everyMs: number): Promise<boolean> {
     for (const byte of Buffer.from(bytes)) {
-      if (this.isClosed) return;
+      if (this.isClosed || this.received.length > 0) return false;
       this.socket.write(Buffer.of(byte));
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
+    return true;
   }
 
   destroy(): void {
