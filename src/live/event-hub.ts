@@ -11,7 +11,7 @@ export interface EventHubOptions {
   replayLimit?: number;
   /** Live events a subscription may hold while it replays; past it, the client is dropped. */
   maxQueued?: number;
-  /** Told when the database cannot be read or sequenced (retried at the next poll). */
+  /** Told when the database cannot be read or sequenced (retried at the next poll): once per outage. */
   onError?: (error: unknown) => void;
 }
 
@@ -49,6 +49,8 @@ export class EventHub implements SubscriptionHost {
   private readonly replayLimit: number;
   private readonly maxQueued: number;
   private readonly onError: (error: unknown) => void;
+  /** Whether the last turn failed: an outage is reported once, not every second. */
+  private failing = false;
 
   constructor(
     private readonly storage: Storage,
@@ -58,7 +60,11 @@ export class EventHub implements SubscriptionHost {
     this.pollMs = options.pollMs ?? 1_000;
     this.replayLimit = options.replayLimit ?? 10_000;
     this.maxQueued = options.maxQueued ?? 10_000;
-    this.onError = options.onError ?? (() => {});
+    const onError = options.onError ?? (() => {});
+    this.onError = (error) => {
+      if (!this.failing) onError(error);
+      this.failing = true;
+    };
     signal.onSignal(() => this.readLog());
   }
 
@@ -223,6 +229,7 @@ export class EventHub implements SubscriptionHost {
         this.publishNext = false;
         try {
           while ((await this.storage.sequenceEvents()) > 0) {}
+          this.failing = false;
         } catch (error) {
           this.onError(error);
         }
@@ -256,6 +263,7 @@ export class EventHub implements SubscriptionHost {
             from = this.position ?? from;
             if (events.length < PAGE) break;
           }
+          this.failing = false;
         } catch (error) {
           this.onError(error);
         }
