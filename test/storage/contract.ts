@@ -70,6 +70,26 @@ export function storageContract(backend: Backend): void {
         assert.deepEqual(await storage.addChat('room', members), { ok: false, reason: 'name_taken' });
       }));
 
+    test('usernames and chat names that differ only by leading or trailing spaces are distinct, kept exactly', () =>
+      withDatabase(async (storage) => {
+        const spaced = ['x', 'x ', ' x', ' x ', 'x  ', ' ', '  '];
+        const users: string[] = [];
+        for (const username of spaced) users.push(await addUser(storage, username));
+        assert.equal(new Set(users).size, spaced.length);
+        for (const username of spaced) {
+          assert.deepEqual(await storage.addUser(username), { ok: false, reason: 'username_taken' }, `"${username}"`);
+        }
+        const [a, b] = users as [string, string];
+        const chats = new Map<string, string>();
+        for (const name of spaced) chats.set(await addChat(storage, name, [a, b]), name);
+        assert.equal(chats.size, spaced.length);
+        for (const name of spaced) {
+          assert.deepEqual(await storage.addChat(name, [a, b]), { ok: false, reason: 'name_taken' }, `"${name}"`);
+        }
+        const listed = (await storage.chatsOfUser(b)) ?? [];
+        assert.deepEqual(listed.map((chat) => [chat.id, chat.name]).sort(), [...chats].sort());
+      }));
+
     test('a chat with an unknown member is refused whole: no chat, no membership', () =>
       withDatabase(async (storage) => {
         const a = await addUser(storage, 'a');

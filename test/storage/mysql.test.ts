@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RowDataPacket } from 'mysql2/promise';
 import { ParleyError } from '../../src/errors.js';
 import { parseMysqlUrl } from '../../src/storage/mysql/connection-url.js';
-import { MYSQL_MIGRATIONS } from '../../src/storage/mysql/migrations.js';
+import { type MigrationStatement, MYSQL_MIGRATIONS } from '../../src/storage/mysql/migrations.js';
 import { MysqlStorage } from '../../src/storage/mysql/mysql-storage.js';
 import { messagePage } from '../../src/storage/mysql/page-statements.js';
 import { SESSION_SQL_MODE, SessionPool } from '../../src/storage/mysql/session-pool.js';
@@ -46,6 +46,29 @@ async function withTwoProcesses(run: (first: Storage, second: Storage, name: str
     await Promise.all([first.close(), second.close()]);
     await database.drop();
   }
+}
+
+/** The migration step that makes usernames and chat names unique by their exact bytes. */
+const EXACT_NAMES_STEP = 4;
+
+/**
+ * Brings a fresh database to the schema of the steps before `step`, as `migrate` did when they were
+ * the last, recording them; then applies the first `statements` of `step` itself without recording
+ * it, as a migration that stopped halfway would leave it.
+ */
+async function migrateUpTo(url: string, step: number, statements = 0): Promise<void> {
+  await adminQuery(
+    'CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at DATETIME(3) NOT NULL) ENGINE = InnoDB',
+    [],
+    url,
+  );
+  const run = (statement: MigrationStatement) =>
+    adminQuery(typeof statement === 'string' ? statement : statement.sql, [], url);
+  for (const [index, statementsOfStep] of MYSQL_MIGRATIONS.slice(0, step - 1).entries()) {
+    for (const statement of statementsOfStep) await run(statement);
+    await adminQuery('INSERT INTO schema_migrations VALUES (?, UTC_TIMESTAMP(3))', [index + 1], url);
+  }
+  for (const statement of MYSQL_MIGRATIONS[step - 1]?.slice(0, statements) ?? []) await run(statement);
 }
 
 /** Two users and their chat, on `storage`. */
@@ -129,6 +152,105 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
         await Promise.all([first.close(), second.close()]);
         await database.drop();
       }
+    });
+
+    describe('names unique by their exact bytes (step 4), not by the PAD SPACE collation', () => {
+      test('a database made by the earlier steps, with data, upgrades and then takes "x " beside "x"', async () => {
+        const database = await createScratchDatabase();
+        const storage = new MysqlStorage(database.url);
+        try {
+          await migrateUpTo(database.url, EXACT_NAMES_STEP);
+          const table = (name: string) => `\`${database.name}\`.${name}`;
+          await adminQuery(`INSERT INTO ${table('users')} (id, username, created_at) VALUES ?`, [
+            [
+              [1, 'x', '2026-01-01 00:00:00.000'],
+              [2, ' x', '2026-01-01 00:00:00.000'],
+              [3, '𝔘', '2026-01-01 00:00:00.000'],
+            ],
+          ]);
+          await adminQuery(
+            `INSERT INTO ${table('chats')} (id, name, created_at, log_position) VALUES (1, 'room', '2026-01-01 00:00:00.000', 0)`,
+          );
+          await adminQuery(
+            `INSERT INTO ${table('chat_members')} (chat_id, user_id, position) VALUES (1, 1, 0), (1, 2, 1)`,
+          );
+          await assert.rejects(
+            adminQuery(`INSERT INTO ${table('users')} (username, created_at) VALUES ('x ', '2026-01-01 00:00:00.000')`),
+            /Duplicate entry/,
+            'before the upgrade, the PAD SPACE key refuses "x " beside "x"',
+          );
+
+          await storage.migrate();
+          const versions = await adminQuery(`SELECT version FROM ${table('schema_migrations')} ORDER BY version`);
+          assert.deepEqual(
+            versions.map((row) => Number(row.version)),
+            MYSQL_MIGRATIONS.map((_, index) => index + 1),
+          );
+          const keys = await adminQuery(
+            `SELECT table_name AS t, index_name AS k FROM information_schema.statistics
+             WHERE table_schema = ? AND non_unique = 0 AND index_name <> 'PRIMARY' ORDER BY t, k`,
+            [database.name],
+          );
+          assert.deepEqual(
+            keys.map((row) => `${row.t}.${row.k}`),
+            ['chats.chats_name_bytes', 'users.users_username_bytes'],
+          );
+
+          const spaced = await storage.addUser('x ');
+          assert.ok(spaced.ok);
+          assert.deepEqual(await storage.addUser('x'), { ok: false, reason: 'username_taken' });
+          assert.deepEqual(await storage.addUser(' x'), { ok: false, reason: 'username_taken' });
+          assert.deepEqual(await storage.addUser('x '), { ok: false, reason: 'username_taken' });
+          assert.deepEqual(await storage.addUser('𝔘'), { ok: false, reason: 'username_taken' });
+          const names = await adminQuery(`SELECT id, HEX(username) AS hex FROM ${table('users')} ORDER BY id`);
+          assert.deepEqual(
+            names.map((row) => [String(row.id), row.hex]),
+            [
+              ['1', '78'],
+              ['2', '2078'],
+              ['3', 'F09D9498'],
+              [spaced.id, '7820'],
+            ],
+          );
+
+          assert.deepEqual(await storage.addChat('room', ['1', '2']), { ok: false, reason: 'name_taken' });
+          const spacedRoom = await storage.addChat('room ', ['1', spaced.id]);
+          assert.ok(spacedRoom.ok);
+          assert.deepEqual(await storage.addChat('room ', ['1', '2']), { ok: false, reason: 'name_taken' });
+          assert.ok((await storage.addMessage('1', '2', 'old chat, new message')).ok);
+          assert.deepEqual(
+            (await storage.chatsOfUser('1'))?.map((chat) => [chat.id, chat.name, chat.users]),
+            [
+              ['1', 'room', ['1', '2']],
+              [spacedRoom.id, 'room ', ['1', spaced.id]],
+            ],
+          );
+        } finally {
+          await storage.close();
+          await database.drop();
+        }
+      });
+
+      test('a step 4 that stopped after its first ALTER runs again to the end', async () => {
+        const database = await createScratchDatabase();
+        const storage = new MysqlStorage(database.url);
+        try {
+          await migrateUpTo(database.url, EXACT_NAMES_STEP, 1);
+          await storage.migrate();
+          await storage.migrate();
+          const users = [await storage.addUser('x'), await storage.addUser('x ')];
+          assert.ok(users[0]?.ok && users[1]?.ok);
+          assert.ok((await storage.addChat('room', [users[0].id, users[1].id])).ok);
+          assert.ok((await storage.addChat('room ', [users[0].id, users[1].id])).ok);
+          assert.deepEqual(await storage.addChat('room', [users[0].id, users[1].id]), {
+            ok: false,
+            reason: 'name_taken',
+          });
+        } finally {
+          await storage.close();
+          await database.drop();
+        }
+      });
     });
 
     test('a database that cannot be reached fails every call as storage_unavailable, without crashing', async () => {

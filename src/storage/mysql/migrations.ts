@@ -10,8 +10,11 @@ import type { Connection } from './session-pool.js';
  * every code point, 4-byte ones included, is kept exactly. VARCHAR lengths count code points, like the
  * API's limits; a text of 65,536 4-byte characters needs MEDIUMTEXT. `chats.last_message_at` is kept
  * with each message so that listing chats never reads messages.
+ * utf8mb4_bin is a PAD SPACE collation, though: it compares 'x' and 'x ' as equal, so a unique key on
+ * the VARCHAR itself would refuse 'x ' beside 'x'. Names are unique by their exact bytes instead (step
+ * 4), since MySQL 5.7 has no NO PAD collation to switch to.
  * MySQL commits each DDL statement by itself, so a step that stops halfway must be safe to run again:
- * hence IF NOT EXISTS.
+ * hence IF NOT EXISTS, and ALTERs guarded by a query that finds them applied.
  */
 /** A statement, or an ALTER guarded by a query that finds rows once it has been applied. */
 export type MigrationStatement = string | { sql: string; unlessFound: string };
@@ -95,6 +98,29 @@ export const MYSQL_MIGRATIONS: readonly (readonly MigrationStatement[])[] = [
       PRIMARY KEY (id)
     ) ENGINE = InnoDB`,
     'INSERT IGNORE INTO event_log_head (id, position) VALUES (1, 0)',
+  ],
+  // Usernames and chat names are unique as stored, byte for byte: the keys of step 1 (PAD SPACE, see
+  // above) give way to keys on a copy of each name as a binary string, where every byte counts,
+  // trailing spaces included. The server computes the copy in every INSERT, whoever writes the row;
+  // it holds the longest name (64 / 128 characters of 4 bytes), and is never NULL as the name is not
+  // (MariaDB refuses NOT NULL on a generated column). Reads keep using the VARCHAR. Bytes
+  // are stricter than the old keys, so existing rows always fit. One ALTER per table: each applies
+  // whole or not at all, and is skipped once its column exists.
+  /* 4 */ [
+    {
+      sql: `ALTER TABLE users
+              ADD COLUMN username_bytes VARBINARY(256) GENERATED ALWAYS AS (CAST(username AS BINARY)) STORED,
+              ADD UNIQUE KEY users_username_bytes (username_bytes),
+              DROP KEY users_username`,
+      unlessFound: columnExists('users', 'username_bytes'),
+    },
+    {
+      sql: `ALTER TABLE chats
+              ADD COLUMN name_bytes VARBINARY(512) GENERATED ALWAYS AS (CAST(name AS BINARY)) STORED,
+              ADD UNIQUE KEY chats_name_bytes (name_bytes),
+              DROP KEY chats_name`,
+      unlessFound: columnExists('chats', 'name_bytes'),
+    },
   ],
 ];
 
