@@ -37,6 +37,11 @@ export class SseClient {
       this.closedByServer = true;
       this.wake();
     });
+    // A connection the server cut (a dropped slow client) ends the response with an error: that is its close.
+    response.on('error', () => {
+      this.closedByServer = true;
+      this.wake();
+    });
   }
 
   /** Opens a stream; a non-200 answer is kept whole in `body`. */

@@ -39,6 +39,13 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAli
       const pending = await hub.subscribe(scope, request.headers['last-event-id']);
       if (!pending)
         throw notFound('chat' in scope ? `chat ${scope.chat} does not exist` : `user ${scope.user} does not exist`);
+      // The client may have left while its stream was being opened: then there is no one to stream to.
+      if (request.raw.socket.destroyed) {
+        pending.subscription.close('gone');
+        reply.hijack();
+        reply.raw.destroy();
+        return;
+      }
       reply.hijack();
       const stream = new SseStream(reply.raw);
       streams.add(stream);
