@@ -24,6 +24,16 @@ export function idempotencyContract(backend: Backend): void {
         );
       }));
 
+    test('keys differing only by case or by trailing spaces are different keys', () =>
+      withDatabase(backend, async (storage) => {
+        const ids = [];
+        for (const name of ['k', 'k ', 'K', ' k']) {
+          ids.push(created(await storage.addUser(`user of ${JSON.stringify(name)}`, key(name, `for ${name}`))));
+        }
+        assert.equal(new Set(ids).size, 4, 'four users, one per key');
+        assert.deepEqual(await storage.addUser('user of "k "', key('k ', 'for k ')), { ok: true, id: ids[1] });
+      }));
+
     test('the same key with a different request is refused, on any method', () =>
       withDatabase(backend, async (storage) => {
         const a = created(await storage.addUser('ann', key('k', 'users/add ann')));

@@ -292,7 +292,9 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
             (await messagesIn(second, chat)).map((message) => message.id),
             [id],
           );
-          const rows = await adminQuery(`SELECT \`key\`, entity_id FROM \`${name}\`.idempotency_keys`);
+          const rows = await adminQuery(
+            `SELECT CAST(\`key\` AS CHAR) AS \`key\`, entity_id FROM \`${name}\`.idempotency_keys`,
+          );
           assert.deepEqual(
             rows.map((row) => ({ ...row })),
             [{ key: 'burst', entity_id: id }],

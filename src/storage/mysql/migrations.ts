@@ -122,6 +122,10 @@ export const MYSQL_MIGRATIONS: readonly (readonly MigrationStatement[])[] = [
       unlessFound: columnExists('chats', 'name_bytes'),
     },
   ],
+  // Idempotency keys are printable ASCII, so their bytes are their characters: the column itself becomes
+  // VARBINARY, which compares without padding ('k' and 'k ' are two keys). Keys equal under the old
+  // collation were one key already, so the primary key holds. Running it again changes nothing.
+  /* 5 */ ['ALTER TABLE idempotency_keys MODIFY `key` VARBINARY(255) NOT NULL'],
 ];
 
 const LOCK_WAIT_SECONDS = 60;
