@@ -140,6 +140,37 @@ describeWithService(
       assert.match(b.output(), /Redis is not reachable/);
     });
 
+    test('a writer killed mid-burst: the other process still delivers every message it stored, once, in order', async (t) => {
+      const { a, b, created, open } = await twoProcesses(t);
+      const [ann, bob] = [
+        await created(a, '/users/add', { username: 'ann' }),
+        await created(a, '/users/add', { username: 'bob' }),
+      ];
+      const chat = await created(a, '/chats/add', { name: 'room', users: [ann, bob] });
+      const stream = await open(b, `chat=${chat}`);
+      // Writers on A until it is killed: some messages are committed but never numbered by A.
+      let killed = false;
+      const writers = Array.from({ length: 16 }, async () => {
+        while (!killed) {
+          const answer = await postJson(`${a.url}/messages/add`, { chat, author: ann, text: 'burst' }).catch(
+            () => undefined,
+          );
+          if (answer && answer.status !== 201) assert.fail(`answered ${answer.status}`);
+        }
+      });
+      await stream.until(() => messagesOf(stream).length >= 50);
+      killGroup(a.child, 'SIGKILL');
+      killed = true;
+      await Promise.all(writers);
+      await created(b, '/messages/add', { chat, author: bob, text: 'after the kill' });
+      const history = ((await postJson(`${b.url}/messages/get`, { chat })).body as Message[]).map((m) => m.id);
+      await stream.until(() => messagesOf(stream).length >= history.length);
+      assert.deepEqual(
+        messagesOf(stream).map((message) => message.id),
+        history,
+      );
+    });
+
     test('SIGTERM ends open streams cleanly and the process exits 0; the client resumes on the other', async (t) => {
       const { a, b, created, open } = await twoProcesses(t);
       const [ann, bob] = [
