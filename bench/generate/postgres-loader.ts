@@ -35,7 +35,13 @@ export async function loadPostgres(url: string, plan: DataPlan, log: (line: stri
     try {
       await client.query("SET synchronous_commit = off; SET maintenance_work_mem = '512MB'");
       const restore = await dropConstraintsAndIndexes(client);
+      // Generated rows are history, as rows older than the event log are (position 0): no server
+      // would replay them, and none sequences them.
+      await client.query(`ALTER TABLE chats ALTER COLUMN log_position SET DEFAULT 0;
+                          ALTER TABLE messages ALTER COLUMN log_position SET DEFAULT 0`);
       for (const table of tablesOf(plan)) await loadTable(client, table, log);
+      await client.query(`ALTER TABLE chats ALTER COLUMN log_position DROP DEFAULT;
+                          ALTER TABLE messages ALTER COLUMN log_position DROP DEFAULT`);
       for (const sql of restore) {
         const started = performance.now();
         await client.query(sql);
