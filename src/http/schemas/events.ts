@@ -1,5 +1,4 @@
 import { Type } from 'typebox';
-import { Chat, Message } from './common.js';
 import { problems } from './problems.js';
 
 const IdQuery = (description: string) => Type.String({ pattern: '^[0-9]+$', maxLength: 64, description });
@@ -48,6 +47,3 @@ export const Events = {
     }),
   },
 };
-
-/** The shapes of the data lines, for readers of the document. */
-export const EventData = { message: Message, chat: Chat };
