@@ -38,7 +38,16 @@ async function twoProcesses(t: import('node:test').TestContext, redisUrl = REDIS
     streams.push(stream);
     return stream;
   };
-  return { a, b, created, open };
+  /** Two users made on A, and (unless `withChat` is false) a chat of theirs. */
+  const people = async () => ({
+    ann: await created(a, '/users/add', { username: 'ann' }),
+    bob: await created(a, '/users/add', { username: 'bob' }),
+  });
+  const room = async () => {
+    const { ann, bob } = await people();
+    return { ann, bob, chat: await created(a, '/chats/add', { name: 'room', users: [ann, bob] }) };
+  };
+  return { a, b, created, open, people, room };
 }
 
 const messagesOf = (stream: SseClient) =>
@@ -54,12 +63,8 @@ describeWithService(
     before(ensureBuilt);
 
     test('a subscriber on one process sees the messages posted on the other', async (t) => {
-      const { a, b, created, open } = await twoProcesses(t);
-      const [ann, bob] = [
-        await created(a, '/users/add', { username: 'ann' }),
-        await created(a, '/users/add', { username: 'bob' }),
-      ];
-      const chat = await created(a, '/chats/add', { name: 'room', users: [ann, bob] });
+      const { a, b, created, open, room } = await twoProcesses(t);
+      const { ann, chat } = await room();
       const stream = await open(b, `chat=${chat}`);
       const id = await created(a, '/messages/add', { chat, author: ann, text: 'across' });
       await stream.until(() => messagesOf(stream).length === 1);
@@ -70,12 +75,8 @@ describeWithService(
     });
 
     test('a client that resumes on the other process gets exactly the messages posted on both meanwhile, in order', async (t) => {
-      const { a, b, created, open } = await twoProcesses(t);
-      const [ann, bob] = [
-        await created(a, '/users/add', { username: 'ann' }),
-        await created(b, '/users/add', { username: 'bob' }),
-      ];
-      const chat = await created(a, '/chats/add', { name: 'room', users: [ann, bob] });
+      const { a, b, created, open, room } = await twoProcesses(t);
+      const { ann, bob, chat } = await room();
       const first = await open(b, `chat=${chat}`);
       await created(a, '/messages/add', { chat, author: ann, text: 'seen' });
       await first.until(() => messagesOf(first).length === 1);
@@ -104,11 +105,8 @@ describeWithService(
     });
 
     test('a user stream on one process sees a chat created on the other, then its messages', async (t) => {
-      const { a, b, created, open } = await twoProcesses(t);
-      const [ann, bob] = [
-        await created(a, '/users/add', { username: 'ann' }),
-        await created(a, '/users/add', { username: 'bob' }),
-      ];
+      const { a, b, created, open, people } = await twoProcesses(t);
+      const { ann, bob } = await people();
       const stream = await open(a, `user=${bob}`);
       const chat = await created(b, '/chats/add', { name: 'new', users: [ann, bob] });
       await created(b, '/messages/add', { chat, author: ann, text: 'welcome' });
@@ -123,12 +121,8 @@ describeWithService(
 
     test('with Redis unreachable, messages still reach the other process (its poll reads the database)', async (t) => {
       const nobody = `redis://127.0.0.1:${await freePort()}`;
-      const { a, b, created, open } = await twoProcesses(t, nobody);
-      const [ann, bob] = [
-        await created(a, '/users/add', { username: 'ann' }),
-        await created(a, '/users/add', { username: 'bob' }),
-      ];
-      const chat = await created(a, '/chats/add', { name: 'room', users: [ann, bob] });
+      const { a, b, created, open, room } = await twoProcesses(t, nobody);
+      const { ann, chat } = await room();
       const stream = await open(b, `chat=${chat}`);
       const texts = ['one', 'two', 'three'];
       for (const text of texts) await created(a, '/messages/add', { chat, author: ann, text });
@@ -141,12 +135,8 @@ describeWithService(
     });
 
     test('a writer killed mid-burst: the other process still delivers every message it stored, once, in order', async (t) => {
-      const { a, b, created, open } = await twoProcesses(t);
-      const [ann, bob] = [
-        await created(a, '/users/add', { username: 'ann' }),
-        await created(a, '/users/add', { username: 'bob' }),
-      ];
-      const chat = await created(a, '/chats/add', { name: 'room', users: [ann, bob] });
+      const { a, b, created, open, room } = await twoProcesses(t);
+      const { ann, bob, chat } = await room();
       const stream = await open(b, `chat=${chat}`);
       // Writers on A until it is killed: some messages are committed but never numbered by A.
       let killed = false;
@@ -172,12 +162,8 @@ describeWithService(
     });
 
     test('SIGTERM ends open streams cleanly and the process exits 0; the client resumes on the other', async (t) => {
-      const { a, b, created, open } = await twoProcesses(t);
-      const [ann, bob] = [
-        await created(a, '/users/add', { username: 'ann' }),
-        await created(a, '/users/add', { username: 'bob' }),
-      ];
-      const chat = await created(a, '/chats/add', { name: 'room', users: [ann, bob] });
+      const { a, b, created, open, room } = await twoProcesses(t);
+      const { ann, bob, chat } = await room();
       const stream = await open(a, `chat=${chat}`);
       await created(b, '/messages/add', { chat, author: ann, text: 'before' });
       await stream.until(() => messagesOf(stream).length === 1);
