@@ -3,36 +3,43 @@ import type { FastifyRequest } from 'fastify';
 import { parse as parseLossless } from 'lossless-json';
 import secureJson from 'secure-json-parse';
 import { invalid, ParleyError } from '../errors.js';
+import { exactIds } from './exact-ids.js';
 
 const CURL_HINT = "send JSON: add -H 'Content-Type: application/json' to curl, or use curl --json";
+
+const BOM = 0xfeff;
 
 /** A JSON number with more digits than a double holds exactly: only then is the slower exact parse needed. */
 const LONG_NUMBER = /\d{16}/;
 
 /**
  * Reads a request body as JSON. A missing Content-Type is read as JSON (curl users forget it); any other
- * declared type, or a charset other than UTF-8, is refused. Integers beyond 2^53 arrive as BigInt, so
- * that a 64-bit id sent as a JSON number keeps its exact value.
+ * declared type, or a charset other than UTF-8, is refused. Integers beyond 2^53 arrive as BigInt, and
+ * ids among them as their exact digits, so that a 64-bit id sent as a JSON number keeps its exact value.
  */
 export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
   checkContentType(request.headers['content-type']);
   if (!isUtf8(body)) throw invalid('body is not valid UTF-8');
   // A byte order mark is allowed before JSON (RFC 8259 §8.1); both parsers below must see the same text.
-  const text = body.toString('utf8').replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw invalid('body is empty: send a JSON object');
+  const decoded = body.toString('utf8');
+  const text = decoded.charCodeAt(0) === BOM ? decoded.slice(1) : decoded;
   let value: unknown;
   try {
     value = secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
+    if (text.trim() === '') throw invalid('body is empty: send a JSON object');
     const message = (error as Error).message;
     if (/prototype property/.test(message))
       throw invalid('body must not use the keys __proto__ or constructor.prototype');
     throw invalid(`body is not valid JSON: ${message}`);
   }
   if (!LONG_NUMBER.test(text)) return value;
-  // Same meaning as JSON.parse (the last of duplicate keys wins), with integers kept exact.
+  // Same meaning as JSON.parse (the last of duplicate keys wins), with integers kept exact; ids among them
+  // become their exact digits.
   try {
-    return parseLossless(text, null, { parseNumber: exactNumber, onDuplicateKey: ({ newValue }) => newValue });
+    return exactIds(
+      parseLossless(text, null, { parseNumber: exactNumber, onDuplicateKey: ({ newValue }) => newValue }),
+    );
   } catch (error) {
     // This parser recurses: nesting that JSON.parse reads can overflow its stack.
     if (error instanceof RangeError) throw invalid('body is nested too deeply: send a flatter JSON object');
@@ -46,7 +53,8 @@ function exactNumber(digits: string): number | bigint {
 }
 
 function checkContentType(header: string | undefined): void {
-  if (header === undefined) return;
+  // What nearly every client sends, settled without splitting the header.
+  if (header === undefined || header === 'application/json') return;
   const [mediaType = '', ...parameters] = header.split(';').map((part) => part.trim().toLowerCase());
   if (mediaType !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(mediaType)) {
     throw new ParleyError('unsupported_media_type', `Content-Type ${header} is not JSON; ${CURL_HINT}`);

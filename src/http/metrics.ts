@@ -52,7 +52,7 @@ export function registerMetrics(app: FastifyInstance): Metrics {
     registers: [registry],
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = {
       method: request.method,
       route: request.routeOptions.url ?? UNKNOWN_ROUTE,
@@ -60,6 +60,7 @@ export function registerMetrics(app: FastifyInstance): Metrics {
     };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 
   const metrics: Metrics = { registry };

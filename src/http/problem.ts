@@ -30,9 +30,6 @@ function toProblem(error: FastifyError): ParleyError {
       return new ParleyError('body_too_large', 'the request body must be at most 1 MiB (1,048,576 bytes)');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ParleyError('unsupported_media_type', 'the Content-Type header is malformed; send application/json');
-    case 'FST_ERR_HANDLER_TIMEOUT':
-      // Only the database can keep a handler this long.
-      return new ParleyError('storage_unavailable', 'the database did not answer in time; retry shortly');
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return new ParleyError('invalid_request', error.message);

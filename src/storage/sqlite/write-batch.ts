@@ -1,11 +1,12 @@
 import type { Database, Statement } from 'better-sqlite3';
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 interface PendingWrite {
   run: () => unknown;
   resolve: (value: never) => void;
   reject: (error: unknown) => void;
+  /** Set once the write has run in its savepoint: what it returned, or what it threw. */
+  failed: boolean;
+  outcome: unknown;
 }
 
 /**
@@ -18,14 +19,22 @@ export class WriteBatch {
   private pending: PendingWrite[] = [];
   /** Batches committed and the writes they carried, for metrics. */
   readonly committed = { batches: 0, writes: 0 };
+  // Prepared once: the statements of every batch and every write, never parsed again.
+  private readonly begin: Statement;
+  private readonly commitStatement: Statement;
+  private readonly rollback: Statement;
   private readonly savepoint: Statement;
   private readonly release: Statement;
   private readonly rollbackToSavepoint: Statement;
+  private readonly commitPending = () => this.commit();
 
   constructor(
     private readonly db: Database,
     private readonly onCommit: (size: number) => void = () => {},
   ) {
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commitStatement = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
     this.savepoint = db.prepare('SAVEPOINT write');
     this.release = db.prepare('RELEASE write');
     this.rollbackToSavepoint = db.prepare('ROLLBACK TO write');
@@ -33,8 +42,14 @@ export class WriteBatch {
 
   submit<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(() => this.commit());
-      this.pending.push({ run, resolve: resolve as (value: never) => void, reject });
+      if (this.pending.length === 0) setImmediate(this.commitPending);
+      this.pending.push({
+        run,
+        resolve: resolve as (value: never) => void,
+        reject,
+        failed: false,
+        outcome: undefined,
+      });
     });
   }
 
@@ -47,36 +62,34 @@ export class WriteBatch {
     if (this.pending.length === 0) return;
     const writes = this.pending;
     this.pending = [];
-    let outcomes: Outcome[];
     try {
-      this.db.exec('BEGIN IMMEDIATE');
-      outcomes = writes.map((write) => this.runInSavepoint(write.run));
-      this.db.exec('COMMIT');
+      this.begin.run();
+      for (const write of writes) this.runInSavepoint(write);
+      this.commitStatement.run();
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.rollback.run();
       for (const write of writes) write.reject(error);
       return;
     }
     this.committed.batches += 1;
     this.committed.writes += writes.length;
     this.onCommit(writes.length);
-    outcomes.forEach((outcome, index) => {
-      const write = writes[index] as PendingWrite;
-      if (outcome.ok) write.resolve(outcome.value as never);
-      else write.reject(outcome.error);
-    });
+    for (const write of writes) {
+      if (write.failed) write.reject(write.outcome);
+      else write.resolve(write.outcome as never);
+    }
   }
 
-  private runInSavepoint(run: () => unknown): Outcome {
+  private runInSavepoint(write: PendingWrite): void {
     this.savepoint.run();
     try {
-      const value = run();
+      write.outcome = write.run();
       this.release.run();
-      return { ok: true, value };
     } catch (error) {
       this.rollbackToSavepoint.run();
       this.release.run();
-      return { ok: false, error };
+      write.failed = true;
+      write.outcome = error;
     }
   }
 }
