@@ -108,7 +108,7 @@ export class SqliteStorage implements Storage {
       this.once(idempotency, () => {
         const unknown = this.statements.firstUnknownUser.get(members) as { id: string } | undefined;
         if (unknown) throw new Refusal({ ok: false, reason: 'unknown_user', userId: unknown.id } as const);
-        const position = this.events.nextPosition.get();
+        const position = this.nextLogPosition();
         const chatId = this.statements.insertChat.run(name, this.now(), position).lastInsertRowid;
         this.statements.insertMembers.run(chatId, members);
         return { ok: true, id: String(chatId) } as const;
@@ -131,7 +131,7 @@ export class SqliteStorage implements Storage {
         }
         // Never earlier than the chat's last message: `created_at, id` order stays insertion order.
         const createdAt = Math.max(this.now(), target.last_message_at ?? 0);
-        const position = this.events.nextPosition.get();
+        const position = this.nextLogPosition();
         const id = this.statements.insertMessage.run(chat, author, text, createdAt, position).lastInsertRowid;
         this.statements.touchChat.run(createdAt, chat);
         return { ok: true, id: String(id) } as const;
@@ -242,6 +242,12 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     this.batch.drain();
     this.db.close();
+  }
+
+  /** The next position of the event log, taken inside the write (whose savepoint gives it back if refused). */
+  private nextLogPosition(): number {
+    this.events.advanceHead.run();
+    return this.events.lastPosition.get() as number;
   }
 
   /** The members of each chat named, in their order, in one read. */
