@@ -5,17 +5,20 @@ import type { LogEvent } from '../storage/storage.js';
 /** What a client may leave unread before it is dropped: far more than a burst, far less than a leak. */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
 
-/** An event is formatted once, however many streams carry it. */
-const formatted = new WeakMap<LogEvent, string>();
+/**
+ * An event is formatted and encoded once, however many streams carry it: writing one Buffer to a
+ * thousand streams costs a third of writing a string to each.
+ */
+const formatted = new WeakMap<LogEvent, Buffer>();
 
-function format(event: LogEvent): string {
-  let text = formatted.get(event);
-  if (text === undefined) {
+function format(event: LogEvent): Buffer {
+  let bytes = formatted.get(event);
+  if (bytes === undefined) {
     const data = event.kind === 'chat' ? event.chat : event.message;
-    text = `id: ${event.position}\nevent: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`;
-    formatted.set(event, text);
+    bytes = Buffer.from(`id: ${event.position}\nevent: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`);
+    formatted.set(event, bytes);
   }
-  return text;
+  return bytes;
 }
 
 /** One client's server-sent events on its HTTP response. */
