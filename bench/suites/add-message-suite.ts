@@ -24,7 +24,8 @@ export async function runAddMessageSuite(
     const target = ADD_MESSAGE_TARGETS[name];
     if (target === undefined) throw new Error(`unknown target ${name}; known: ${Object.keys(ADD_MESSAGE_TARGETS)}`);
     if (await target.available()) names.push(name);
-    else log(`skipped ${target.name}: its database is not reachable`);
+    else
+      log(`skipped ${target.name}: its database is not reachable (or, for a baseline, BENCH_BASELINE_DIST is unset)`);
   }
   const runs: Record<string, TargetRun[]> = Object.fromEntries(names.map((name) => [name, []]));
   if (names.includes('ceiling')) {
@@ -49,8 +50,13 @@ export function describeRun({ load, check, server }: TargetRun): string {
   const batches = server?.writesPerCommit === undefined ? '' : `, ${server.writesPerCommit.toFixed(1)} writes/commit`;
   const pool =
     server?.poolInUse === undefined ? '' : `, pool ${server.poolInUse} in use ${server.poolWaiting ?? 0} waiting`;
+  // The server's own CPU per 2xx answer: what one message costs it, whatever the machine's load.
+  const perAnswer =
+    load.cpu && load.cpu.server > 0 && load.ok > 0
+      ? `, server ${((load.cpu.server * load.seconds * 1e6) / load.ok).toFixed(0)} µs CPU per 2xx`
+      : '';
   const cpu = load.cpu
-    ? `, CPU ours ${cores(load.cpu.ours)} database ${cores(load.cpu.database)} others ${cores(load.cpu.others)}`
+    ? `, CPU ours ${cores(load.cpu.ours)} database ${cores(load.cpu.database)} others ${cores(load.cpu.others)}${perAnswer}`
     : '';
   return `${fixed(load.rate)} req/s, p50 ${ms(load.p50)}, p99 ${ms(load.p99)}, ${load.ok} 2xx in ${load.seconds.toFixed(1)} s${count}${batches}${pool}${cpu}`;
 }
@@ -92,8 +98,8 @@ function addMessageTable(runs: Record<string, TargetRun[]>, quietCores: number):
       String(failures),
       name === 'ceiling' ? '1.00×' : ratio(medianRatio(runs, name, 'ceiling')),
       name === 'ceiling' ? '' : quietRatio(runs, name, 'ceiling', quietCores),
-      name === 'postgres' ? ratio(medianRatio(runs, name, 'pgbench')) : '',
-      name === 'postgres' ? quietRatio(runs, name, 'pgbench', quietCores) : '',
+      name.startsWith('postgres') ? ratio(medianRatio(runs, name, 'pgbench')) : '',
+      name.startsWith('postgres') ? quietRatio(runs, name, 'pgbench', quietCores) : '',
       checks.length === 0 ? 'n/a' : `${exact}/${checks.length} exact`,
       loads.some((load) => load.cpu) ? median(loads.map((load) => load.cpu?.others ?? Number.NaN)).toFixed(2) : '–',
     ];

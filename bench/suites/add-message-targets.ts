@@ -9,7 +9,7 @@ import {
   postgresReachable,
   sqliteDatabase,
 } from '../support/databases.js';
-import { type Server, startCeiling, startParley } from '../support/processes.js';
+import { BASELINE_DIST, type Server, startCeiling, startParley } from '../support/processes.js';
 import { type ServerFigures, scrapeFigures, writesPerCommit } from '../support/server-figures.js';
 import { createPairChats, messageBodies, PAIR_CHATS, type TargetChat } from '../workload/chat-pairs.js';
 
@@ -70,6 +70,13 @@ export const ADD_MESSAGE_TARGETS: Record<string, AddMessageTarget> = {
     available: postgresReachable,
     measure: (settings) => measurePgbench(settings, PARLEY_POOL_SIZE),
   },
+  // The build named by BENCH_BASELINE_DIST (an earlier commit, say) in the same rounds: before against after.
+  'sqlite-baseline': baselineTarget('Parley SQLite, baseline build', async () => freshSqlite()),
+  'postgres-baseline': baselineTarget(
+    'Parley PostgreSQL, baseline build',
+    () => createPostgresDatabase('add'),
+    postgresReachable,
+  ),
 };
 
 function parleyTarget(
@@ -80,6 +87,18 @@ function parleyTarget(
   return { name, available, measure: (settings) => measureParley(create, settings) };
 }
 
+function baselineTarget(
+  name: string,
+  create: () => Promise<BenchDatabase>,
+  available: () => Promise<boolean> = async () => true,
+): AddMessageTarget {
+  return {
+    name,
+    available: async () => BASELINE_DIST !== undefined && (await available()),
+    measure: (settings) => measureParley(create, settings, [], BASELINE_DIST),
+  };
+}
+
 /**
  * Parley on a fresh database: two-member chats created through the API, then the sized load, then the
  * server stopped and the messages counted straight from the database.
@@ -88,10 +107,11 @@ export async function measureParley(
   create: () => Promise<BenchDatabase>,
   settings: BenchSettings,
   nodeArgs: string[] = [],
+  dist?: string,
 ): Promise<TargetRun> {
   const database = await create();
   try {
-    const server = await startParley(database.url, settings.logLevel, nodeArgs);
+    const server = await startParley(database.url, settings.logLevel, nodeArgs, {}, dist);
     let loads: WarmLoad;
     try {
       loads = await warmThenMeasure(server, messageBodies(await createPairChats(server.url)), settings);

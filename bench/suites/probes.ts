@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type LoadResult, runLoad } from '../load/http-load.js';
 import type { BenchSettings } from '../settings.js';
 import type { BenchDatabase } from '../support/databases.js';
@@ -67,4 +68,71 @@ export function bodiesForChat(chat: string, members: readonly string[], count = 
   return Array.from({ length: count }, (_, index) =>
     JSON.stringify({ chat, author: members[(index * 7919) % members.length], text: `message ${index} of the probe` }),
   );
+}
+
+/** One unpaged read of a whole history, and the server's memory while it was answered. */
+export interface HistoryProbe {
+  /** Resident memory of the server just before the request, in MiB. */
+  rssBefore: number;
+  /** The most it held while answering (sampled every 10 ms), in MiB. */
+  rssPeak: number;
+  status: number;
+  messages: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** Resident memory of a process, in MiB, from /proc (Linux); 0 once it is gone. */
+function rssMiB(pid: number): number {
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kib === undefined ? 0 : Number(kib) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * POST /messages/get of a whole chat (no `limit`), read as fast as this process can, while the server's
+ * resident memory is sampled: whether a long history is streamed or held whole. The answer is counted as
+ * it arrives (one `"created_at":` per message), never held or parsed here.
+ */
+export async function historyProbe(server: Server, chat: string): Promise<HistoryProbe> {
+  const rssBefore = rssMiB(server.pid);
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, rssMiB(server.pid));
+  }, 10);
+  const started = performance.now();
+  try {
+    const response = await fetch(`${server.url}/messages/get`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ chat }),
+    });
+    const marker = '"created_at":';
+    let messages = 0;
+    let bytes = 0;
+    let tail = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body ?? []) {
+      bytes += chunk.byteLength;
+      const text = tail + decoder.decode(chunk, { stream: true });
+      for (let at = text.indexOf(marker); at >= 0; at = text.indexOf(marker, at + marker.length)) messages++;
+      // A marker cut in two by a chunk boundary is found whole in the next round; the kept tail is too short to
+      // hold a whole one, and the marker overlaps no shifted copy of itself, so none is counted twice.
+      tail = text.slice(Math.max(0, text.length - (marker.length - 1)));
+    }
+    rssPeak = Math.max(rssPeak, rssMiB(server.pid));
+    return {
+      rssBefore,
+      rssPeak,
+      status: response.status,
+      messages,
+      bytes,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
 }

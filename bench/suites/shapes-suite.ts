@@ -10,7 +10,15 @@ import { settle } from '../support/quiet.js';
 import { median } from '../support/stats.js';
 import { markdownTable, ms, ratio } from '../support/table.js';
 import type { CountCheck } from './add-message-targets.js';
-import { bodiesForChat, latencyProbe, rewindMessages, type WriteProbe, writeProbe } from './probes.js';
+import {
+  bodiesForChat,
+  type HistoryProbe,
+  historyProbe,
+  latencyProbe,
+  rewindMessages,
+  type WriteProbe,
+  writeProbe,
+} from './probes.js';
 
 /** One round of the data-shape figures on one backend. */
 interface ShapeRound {
@@ -22,6 +30,8 @@ interface ShapeRound {
   deepestPage: LoadResult;
   addSmall: WriteProbe;
   addBig: WriteProbe;
+  /** The deep chat's whole history in one unpaged answer, and the server's memory meanwhile. */
+  wholeHistory: HistoryProbe;
 }
 
 export interface ShapeFigures {
@@ -31,6 +41,8 @@ export interface ShapeFigures {
 
 const PAGE = 50;
 const CHAT_PAGE = 10;
+/** The most the server may hold while it streams a whole long history (the issue's goal), in MiB. */
+const HISTORY_RSS_GOAL = 256;
 
 /**
  * Whether cost follows the size of the answer rather than the size of the data: a user in 10 chats
@@ -99,6 +111,13 @@ async function measureShapes(
       { chat: deepChat, limit: PAGE, before: deepChatAnchor },
       settings,
     );
+    // Before the writes, so that the history read is the deep chat as generated.
+    const wholeHistory = await historyProbe(server, deepChat);
+    if (wholeHistory.status !== 200 || wholeHistory.messages !== manifest.deepChat) {
+      throw new Error(
+        `the whole history of chat ${deepChat} answered ${wholeHistory.status} with ${wholeHistory.messages} of ${manifest.deepChat} messages`,
+      );
+    }
     const addInto = async (chat: string) => {
       const members = await database.column(
         `SELECT user_id FROM chat_members WHERE chat_id = ${chat} ORDER BY position LIMIT 1000`,
@@ -111,7 +130,17 @@ async function measureShapes(
     for (const chat of bigFirst ? [bigChat, smallChat] : [smallChat, bigChat]) writes[chat] = await addInto(chat);
     const addSmall = writes[smallChat] as WriteProbe;
     const addBig = writes[bigChat] as WriteProbe;
-    return { lightChats, heavyChats, lightChatsPage, heavyChatsPage, firstPage, deepestPage, addSmall, addBig };
+    return {
+      lightChats,
+      heavyChats,
+      lightChatsPage,
+      heavyChatsPage,
+      firstPage,
+      deepestPage,
+      addSmall,
+      addBig,
+      wholeHistory,
+    };
   } finally {
     await server.stop();
   }
@@ -123,12 +152,16 @@ function describe(round: ShapeRound): string {
     `chats/get ${ms(round.lightChats.p50)} vs ${ms(round.heavyChats.p50)}`,
     `(limit ${CHAT_PAGE}: ${ms(round.lightChatsPage.p50)} vs ${ms(round.heavyChatsPage.p50)})`,
     `messages/get ${ms(round.firstPage.p50)} vs ${ms(round.deepestPage.p50)}`,
+    `whole history ${round.wholeHistory.messages} messages, ${(round.wholeHistory.bytes / 2 ** 20).toFixed(0)} MiB in ` +
+      `${round.wholeHistory.seconds.toFixed(1)} s, server RSS ${mib(round.wholeHistory.rssBefore)} → peak ${mib(round.wholeHistory.rssPeak)}`,
     `messages/add ${round.addSmall.load.rate.toFixed(0)} vs ${round.addBig.load.rate.toFixed(0)} req/s`,
     `(counts ${check(round.addSmall.check)}, ${check(round.addBig.check)})`,
   ].join(', ');
 }
 
 type Pick = (round: ShapeRound) => number;
+
+const mib = (value: number) => `${value.toFixed(0)} MiB`;
 
 function shapeTable(rounds: Record<string, ShapeRound[]>, deepChat: number): string {
   const deep = deepChat.toLocaleString('en-US');
@@ -147,6 +180,13 @@ function shapeTable(rounds: Record<string, ShapeRound[]>, deepChat: number): str
       (r) => r.deepestPage.p50,
       ms,
       '≤ 1.5×',
+    ],
+    [
+      `/messages/get, no limit, the ${deep}-message chat: server RSS before → peak while streaming`,
+      (r) => r.wholeHistory.rssBefore,
+      (r) => r.wholeHistory.rssPeak,
+      mib,
+      `peak < ${HISTORY_RSS_GOAL} MiB`,
     ],
     [
       '/messages/add req/s: 2-member chat → 10,000-member chat',

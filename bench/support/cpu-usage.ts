@@ -9,6 +9,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
  */
 export interface CpuUsage {
   ours: number;
+  /** Of `ours`, the watched processes other than this one (the server). */
+  server: number;
   database: number;
   others: number;
   steal: number;
@@ -19,6 +21,7 @@ interface Snapshot {
   steal: number;
   total: number;
   ours: number;
+  server: number;
   database: number;
 }
 
@@ -43,10 +46,11 @@ export function cpuSnapshot(pids: readonly number[]): Snapshot {
     const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
     const busy = user + nice + system + irq + softirq;
-    const ours = pids.reduce((sum, pid) => sum + processTicks(pid, pid === process.pid), 0);
-    return { busy, steal, total: busy + idle + iowait + steal, ours, database: databaseTicks() };
+    const server = pids.reduce((sum, pid) => (pid === process.pid ? sum : sum + processTicks(pid)), 0);
+    const ours = server + (pids.includes(process.pid) ? processTicks(process.pid, true) : 0);
+    return { busy, steal, total: busy + idle + iowait + steal, ours, server, database: databaseTicks() };
   } catch {
-    return { busy: 0, steal: 0, total: 0, ours: 0, database: 0 };
+    return { busy: 0, steal: 0, total: 0, ours: 0, server: 0, database: 0 };
   }
 }
 
@@ -83,9 +87,16 @@ function databaseTicks(): number {
 /** The usage between two snapshots, in cores (the machine's tick counts are spread over all cores). */
 export function cpuUsage(before: Snapshot, after: Snapshot, cores: number): CpuUsage {
   const elapsed = (after.total - before.total) / cores;
-  if (elapsed <= 0) return { ours: 0, database: 0, others: 0, steal: 0 };
+  if (elapsed <= 0) return { ours: 0, server: 0, database: 0, others: 0, steal: 0 };
   const ours = (after.ours - before.ours) / elapsed;
+  const server = (after.server - before.server) / elapsed;
   const database = (after.database - before.database) / elapsed;
   const busy = (after.busy - before.busy) / elapsed;
-  return { ours, database, others: Math.max(0, busy - ours - database), steal: (after.steal - before.steal) / elapsed };
+  return {
+    ours,
+    server,
+    database,
+    others: Math.max(0, busy - ours - database),
+    steal: (after.steal - before.steal) / elapsed,
+  };
 }

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { mysqlVersion, postgresVersion } from './databases.js';
 import { REPO_DIR } from './paths.js';
+import { PARLEY_DIST } from './processes.js';
 
 /** One line naming what the figures were measured on, and which code. */
 export async function describeMachine(): Promise<string> {
@@ -20,7 +22,8 @@ function revision(): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_DIR, encoding: 'utf8' }).trim();
     const dirty = git('status', '--porcelain', '--', 'src') !== '';
-    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted src/ changes' : ''}`;
+    const build = process.env.BENCH_DIST ? `; Parley measured from ${path.relative(REPO_DIR, PARLEY_DIST)}` : '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted src/ changes' : ''}${build}`;
   } catch {
     return 'unknown (not a git checkout)';
   }

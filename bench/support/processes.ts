@@ -22,6 +22,17 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * The build measured: `dist/`, or another build of Parley named by BENCH_DIST (a directory holding its
+ * main.js, such as an earlier commit's `dist/` kept aside), to compare two builds on the same machine.
+ */
+export const PARLEY_DIST = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(REPO_DIR, 'dist');
+
+/** A second build, measured by the `*-baseline` targets in the same rounds as PARLEY_DIST: BENCH_BASELINE_DIST. */
+export const BASELINE_DIST = process.env.BENCH_BASELINE_DIST
+  ? path.resolve(process.env.BENCH_BASELINE_DIST)
+  : undefined;
+
+/**
  * Starts the built server, `node dist/main.js`, as a user would, on a free loopback port, and waits
  * until its database is ready (GET /readyz). Its JSON log lines go to /dev/null.
  */
@@ -30,10 +41,11 @@ export function startParley(
   logLevel: string,
   nodeArgs: string[] = [],
   extraEnv: Record<string, string> = {},
+  dist = PARLEY_DIST,
 ): Promise<Server> {
   const env = { ...extraEnv, DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel };
   const ready = (status: number) => status === 200;
-  return start(process.execPath, [...nodeArgs, path.join(REPO_DIR, 'dist', 'main.js')], '/readyz', ready, env);
+  return start(process.execPath, [...nodeArgs, path.join(dist, 'main.js')], '/readyz', ready, env);
 }
 
 /** Starts bench/ceiling-server.ts (through tsx, which costs only at start-up). */
