@@ -9,8 +9,11 @@ const CURL_HINT = "send JSON: add -H 'Content-Type: application/json' to curl, o
 
 const BOM = 0xfeff;
 
-/** A JSON number with more digits than a double holds exactly: only then is the slower exact parse needed. */
-const LONG_NUMBER = /\d{16}/;
+/**
+ * A JSON number with more digits than a double holds exactly (a decimal point may sit among them): only
+ * then is the slower exact parse needed.
+ */
+const LONG_NUMBER = /\d(?:\.?\d){15}/;
 
 /**
  * Reads a request body as JSON. A missing Content-Type is read as JSON (curl users forget it); any other
@@ -41,16 +44,42 @@ export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
       parseLossless(text, null, { parseNumber: exactNumber, onDuplicateKey: ({ newValue }) => newValue }),
     );
   } catch (error) {
+    if (error instanceof ParleyError) throw error;
     // This parser recurses: nesting that JSON.parse reads can overflow its stack.
     if (error instanceof RangeError) throw invalid('body is nested too deeply: send a flatter JSON object');
     throw invalid(`body is not valid JSON: ${(error as Error).message}`);
   }
 }
 
-function exactNumber(digits: string): number | bigint {
-  const number = Number(digits);
-  return Number.isInteger(number) && !Number.isSafeInteger(number) && /^-?\d+$/.test(digits) ? BigInt(digits) : number;
+/** A JSON number literal, split into sign, digits (integer and fraction together) and exponent. */
+const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** No id has more digits than this; a longer integer is beyond every id whatever its exact value. */
+const MOST_ID_DIGITS = 20;
+
+/**
+ * The number a literal writes, exactly when it is an integer beyond 2^53 of at most 20 digits, however it
+ * is written (`1234567890123456789`, `1234567890123456789.0`, `1.234567890123456789e18`): such a literal
+ * may be an id. A fraction that a double would round away is refused. Anything else is the double
+ * JSON.parse would give.
+ */
+function exactNumber(literal: string): number | bigint {
+  const number = Number(literal);
+  if (!Number.isInteger(number) || Number.isSafeInteger(number)) return number;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = NUMBER.exec(literal) ?? [];
+  const shift = Number(exponent) - fraction.length;
+  const digits = `${whole}${fraction}`.replace(/^0+(?=\d)/, '');
+  if (shift < 0) {
+    // Only zeros may fall after the decimal point. The double of anything else was rounded to an integer,
+    // which a schema would take for one; every number the API takes is an integer.
+    if (!/^0+$/.test(digits.slice(shift))) throw invalid(`${literal} is not an integer: every number here is one`);
+    return exactInteger(sign, digits.slice(0, shift), number);
+  }
+  return exactInteger(sign, digits + '0'.repeat(Math.min(shift, MOST_ID_DIGITS + 1)), number);
 }
+
+const exactInteger = (sign: string, digits: string, rounded: number): number | bigint =>
+  digits.length > MOST_ID_DIGITS ? rounded : BigInt(`${sign}${digits}`);
 
 function checkContentType(header: string | undefined): void {
   // What nearly every client sends, settled without splitting the header.

@@ -161,6 +161,22 @@ describe('ids', () => {
     }
   });
 
+  test('an id beyond 2^53 written with a zero fraction or an exponent keeps its exact value too', async (t) => {
+    const api = await startApi(t);
+    for (const literal of [
+      '9007199254740993.0',
+      '9007199254740993.000',
+      '9.007199254740993e15',
+      '90071992547409930e-1',
+    ]) {
+      const answer = await api.post('/chats/get', `{"user": ${literal}}`);
+      assertProblem(answer, 404, /user 9007199254740993 does not exist/);
+    }
+    assertProblem(await api.post('/chats/get', '{"user": 9007199254740993.5}'), 400, /not an integer/);
+    assertProblem(await api.post('/chats/get', '{"user": 1e400}'), 400, /user/);
+    assertProblem(await api.post('/chats/get', '{"user": 1e300}'), 404, /does not exist/);
+  });
+
   test('an id beyond 2^53 sent as a JSON number keeps its exact value', async (t) => {
     const api = await startApi(t);
     const answer = await api.post('/chats/get', '{"user": 9007199254740993}');
