@@ -134,7 +134,11 @@ export class EventHub implements SubscriptionHost {
     const chats = 'chat' in scope ? [scope.chat] : subscription.chats;
     for (const chat of chats) this.unfollow(this.chatStreams, chat, subscription);
     if ('user' in scope) this.unfollow(this.userStreams, scope.user, subscription);
-    if (this.subscriptions.size === 0) this.stopPolling();
+    if (this.subscriptions.size === 0) {
+      // No one reads on: the next stream starts from the log's head, not from where reading stopped.
+      this.position = undefined;
+      this.stopPolling();
+    }
   }
 
   /** Ends every stream (the server is stopping); clients resume elsewhere with their last id. */
