@@ -1,6 +1,6 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { SEQUENCE_BATCH, EVENT_SQL as SQL } from './event-statements.js';
-import type { Connection, SessionPool } from './session-pool.js';
+import { type Connection, inTransaction, type SessionPool } from './session-pool.js';
 
 /**
  * Gives log positions to the chats and messages committed without one, and returns how many.
@@ -18,15 +18,7 @@ export async function sequenceEvents(pool: SessionPool): Promise<number> {
   return pool.use(async (connection) => {
     // For the next transaction only; a turn that fails (a deadlock) is left to the next one.
     await connection.query(SQL.readCommitted);
-    await connection.beginTransaction();
-    try {
-      const numbered = await numberWaitingRows(connection);
-      await connection.commit();
-      return numbered;
-    } catch (error) {
-      await connection.rollback().catch(() => connection.destroy());
-      throw error;
-    }
+    return inTransaction(connection, numberWaitingRows);
   });
 }
 

@@ -131,7 +131,11 @@ export async function transactionOn<T>(
   }
 }
 
-async function inTransaction<T>(connection: Connection, work: (connection: Connection) => Promise<T>): Promise<T> {
+/** One attempt at `work` in a transaction on a connection the caller holds (no retry on deadlock). */
+export async function inTransaction<T>(
+  connection: Connection,
+  work: (connection: Connection) => Promise<T>,
+): Promise<T> {
   await connection.beginTransaction();
   try {
     const result = await work(connection);
