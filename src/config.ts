@@ -112,7 +112,9 @@ function parseRedisUrl(raw: string | undefined): string | undefined {
     url = undefined;
   }
   if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') {
-    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(raw)}`);
+    // Only the scheme is repeated: the rest of a URL may hold a password.
+    const got = url ? `a ${url.protocol}// URL` : 'something that is not a URL';
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, got ${got}`);
   }
   return raw;
 }

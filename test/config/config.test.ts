@@ -28,11 +28,22 @@ test('a wrong setting is refused with a message that names it', () => {
   assert.throws(() => loadConfig({ DATABASE_URL: 'redis://x' }), /DATABASE_URL must start with sqlite:/);
   assert.throws(() => loadConfig({ DATABASE_URI: 'mysql://' }), /DATABASE_URI must be a URL/);
   assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite:' }), /DATABASE_URL must name a file/);
+  assert.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+});
+
+test('REDIS_URL is optional, and taken as given when it names Redis', () => {
+  assert.equal(loadConfig({}).redisUrl, undefined);
+  assert.equal(loadConfig({ REDIS_URL: 'redis://cache:6379/2' }).redisUrl, 'redis://cache:6379/2');
+  assert.equal(loadConfig({ REDIS_URL: 'rediss://:pw@cache:6380' }).redisUrl, 'rediss://:pw@cache:6380');
 });
 
 test('a password never appears in a configuration error', () => {
   assert.throws(
     () => loadConfig({ DATABASE_URL: 'oracle://user:hunter2@db/chat' }),
     (error: Error) => !error.message.includes('hunter2') && error.message.includes('user:***@'),
+  );
+  assert.throws(
+    () => loadConfig({ REDIS_URL: 'http://user:hunter2@cache:6379' }),
+    (error: Error) => !error.message.includes('hunter2') && /got a http:\/\/ URL/.test(error.message),
   );
 });
