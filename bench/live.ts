@@ -1,9 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Subscribers } from './live/subscribers.js';
-import { cleanUp } from './support/cleanup.js';
 import { createPostgresDatabase, postgresReachable } from './support/databases.js';
-import { describeMachine } from './support/machine.js';
-import { outDir } from './support/paths.js';
+import { runBench } from './support/entry.js';
 import { type Server, startParley } from './support/processes.js';
 import { percentile, Samples } from './support/stats.js';
 import { fixed, markdownTable, ms, ratio } from './support/table.js';
@@ -89,9 +87,8 @@ function countArrivals(subscribers: Subscribers): number {
   return count;
 }
 
-async function main(): Promise<void> {
+runBench('live', async ({ machine, log, save }) => {
   if (!(await postgresReachable())) throw new Error('bench:live needs PostgreSQL (BENCH_POSTGRES_URL)');
-  const machine = await describeMachine();
   const database = await createPostgresDatabase('live');
   const env = { REDIS_URL };
   const a = await startParley(database.url, 'warn', [], env);
@@ -125,13 +122,6 @@ async function main(): Promise<void> {
     '',
     table,
   ].join('\n');
-  process.stdout.write(`${report}\n`);
-  writeFileSync(`${outDir()}/live.md`, `${report}\n`);
-}
-
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(cleanUp);
+  log(report);
+  save({ live: [across, same] });
+});

@@ -1,22 +1,12 @@
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { profileAddMessage, type ServerProfile } from './profile/profile-server.js';
 import { profileTables } from './profile/summarize.js';
-import { loadSettings } from './settings.js';
 import { describeRun, runAddMessageSuite } from './suites/add-message-suite.js';
 import { runShapeSuite } from './suites/shapes-suite.js';
-import { cleanUp } from './support/cleanup.js';
-import { describeMachine } from './support/machine.js';
-import { outDir } from './support/paths.js';
+import { runBench } from './support/entry.js';
 
 /** `npm run bench`: every figure of the issue except the data-size ones (`npm run bench:scale`). */
-async function main(): Promise<void> {
-  const settings = loadSettings();
-  const log = (line: string) => process.stdout.write(`${line}\n`);
-  const machine = await describeMachine();
-  log(`machine: ${machine}`);
-  log(`settings: ${JSON.stringify(settings)}\n`);
-
+runBench('bench', async ({ settings, log, save }) => {
   const addMessage = await runAddMessageSuite(settings, log);
   const shapes = settings.shapeBackends.length > 0 ? await runShapeSuite(settings, log) : undefined;
   const profiles: ServerProfile[] = [];
@@ -34,15 +24,5 @@ async function main(): Promise<void> {
     log(profileTables(profile.summary));
   }
 
-  const file = path.join(outDir('results'), `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
-  const saved = { machine, settings, addMessage, shapes, profiles: profiles.map(({ summary, ...rest }) => rest) };
-  writeFileSync(file, JSON.stringify(saved, null, 2));
-  log(`\nresults: ${path.relative(process.cwd(), file)}`);
-}
-
-main()
-  .catch((error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(cleanUp);
+  save({ addMessage, shapes, profiles: profiles.map(({ summary, ...rest }) => rest) });
+});
