@@ -5,7 +5,7 @@ import type { Storage } from '../storage/storage.js';
 export function registerStorageMetrics(registry: Registry, storage: Storage): void {
   new Counter({
     name: 'parley_storage_write_batches_total',
-    help: 'Transactions committed by group commit (SQLite); writes per batch = writes_total / batches_total',
+    help: 'Transactions committed by group commit (SQLite, PostgreSQL /messages/add); writes per batch = writes_total / batches_total',
     registers: [registry],
     collect() {
       this.reset();
@@ -14,7 +14,7 @@ export function registerStorageMetrics(registry: Registry, storage: Storage): vo
   });
   new Counter({
     name: 'parley_storage_batched_writes_total',
-    help: 'Writes carried by group-commit transactions (SQLite)',
+    help: 'Writes carried by group-commit transactions (SQLite, PostgreSQL /messages/add)',
     registers: [registry],
     collect() {
       this.reset();

@@ -115,7 +115,10 @@ export interface Storage {
 
 /** How busy a backend is, read when metrics are scraped. Counters only grow. */
 export interface StorageFigures {
-  /** Group commit (SQLite): transactions committed, and the writes they carried. */
+  /**
+   * Group commit (SQLite, and PostgreSQL's batched /messages/add): transactions committed, and the
+   * writes they carried.
+   */
   writeBatches?: { committed: number; writes: number };
   /** A connection pool (PostgreSQL, MySQL): its size, connections lent out, and calls waiting for one. */
   pool?: { size: number; inUse: number; waiting: number };

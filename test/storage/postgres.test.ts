@@ -6,7 +6,7 @@ import { asStorageError } from '../../src/storage/postgres/errors.js';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { statements } from '../../src/storage/postgres/statements.js';
-import type { Storage } from '../../src/storage/storage.js';
+import type { AddMessageResult, Storage } from '../../src/storage/storage.js';
 import { messagesIn } from '../support/backends.js';
 import { describeWithService, POSTGRES_ADMIN_URL } from '../support/databases.js';
 import {
@@ -20,6 +20,23 @@ import { storageContract } from './contract.js';
 import { created } from './contract-support.js';
 
 const unavailable = (error: unknown) => error instanceof ParleyError && error.code === 'storage_unavailable';
+
+const ascending = (ids: readonly string[]) =>
+  ids.every((id, i) => i === 0 || BigInt(ids[i - 1] as string) < BigInt(id));
+
+/** The next turn of the event loop: what was added before it has gone out as one batch. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+interface PlanNode {
+  'Node Type': string;
+  'Subplan Name'?: string;
+  'CTE Name'?: string;
+  'Sort Key'?: string[];
+  Output?: string[];
+  Plans?: PlanNode[];
+}
+
+const nodesOf = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 
 /** Opens a fresh database with two members in one chat, and closes it after `run`. */
 async function withRoom(
@@ -150,7 +167,7 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
           await storage.addMessage(chatId, author, 'hi');
           assert.equal(query.mock.callCount(), 1);
           const config = query.mock.calls[0]?.arguments[0] as unknown as pg.QueryConfig;
-          assert.equal(config.name, 'parley_add_message');
+          assert.equal(config.name, 'parley_add_messages');
         }
       } finally {
         query.mock.restore();
@@ -192,6 +209,171 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
       () => start + Math.floor(Math.random() * 1000),
     );
   });
+
+  test('the messages of one turn to one chat are one statement, stored in the order sent, at one time', () =>
+    withRoom(async ({ storage, a, b, chat }) => {
+      await storage.ping();
+      const texts = Array.from({ length: 50 }, (_, i) => `m${i}`);
+      const query = mock.method(pg.Client.prototype, 'query');
+      let results: AddMessageResult[];
+      try {
+        results = await Promise.all(texts.map((text, i) => storage.addMessage(chat, i % 2 ? a : b, text)));
+        assert.equal(query.mock.callCount(), 1);
+      } finally {
+        query.mock.restore();
+      }
+      const ids = results.map(created);
+      assert.ok(ascending(ids), `ids grow in the order sent: ${ids.join(', ')}`);
+      const listed = await messagesIn(storage, chat);
+      assert.deepEqual(
+        listed.map((message) => [message.id, message.text]),
+        ids.map((id, i) => [id, texts[i]]),
+      );
+      assert.equal(new Set(listed.map((message) => message.created_at)).size, 1);
+      const [room] = (await storage.chatsOfUser(a)) ?? [];
+      assert.equal(room?.last_message_at, listed[0]?.created_at);
+    }));
+
+  test('in one turn, each refused message gets its own reason and writes nothing, and its neighbours are stored', () =>
+    withRoom(async ({ storage, url, a, b, chat }) => {
+      const outsider = created(await storage.addUser('outsider'));
+      const quiet = created(await storage.addChat('quiet', [a]));
+      const nowhere = String(BigInt(quiet) + 1000n);
+      const nobody = String(BigInt(outsider) + 1000n);
+      const sent: [chat: string, author: string, text: string][] = [
+        [chat, a, 'first'],
+        [nowhere, a, 'to no chat'],
+        [chat, b, 'second'],
+        [chat, nobody, 'by nobody'],
+        [chat, outsider, 'by an outsider'],
+        [quiet, b, 'into a chat of others'],
+        [chat, a, 'third'],
+      ];
+      const results = await Promise.all(sent.map(([to, by, text]) => storage.addMessage(to, by, text)));
+      assert.deepEqual(
+        results.map((result) => (result.ok ? 'stored' : result.reason)),
+        ['stored', 'unknown_chat', 'stored', 'unknown_author', 'not_a_member', 'not_a_member', 'stored'],
+      );
+      assert.deepEqual(
+        (await messagesIn(storage, chat)).map((message) => message.text),
+        ['first', 'second', 'third'],
+      );
+      assert.deepEqual(await queryPostgres('SELECT count(*)::int AS count FROM messages', [], url), [{ count: 3 }]);
+      const quietChat = (await storage.chatsOfUser(a))?.find((candidate) => candidate.id === quiet);
+      assert.equal(quietChat?.last_message_at, null);
+    }));
+
+  test('two processes sending batches to the same chats at once neither deadlock nor lose, double or misorder a message', async () => {
+    const database = await openPostgres();
+    try {
+      const { storage } = database;
+      const other = database.twin?.();
+      assert.ok(other);
+      const writers = [storage, other];
+      const users = await Promise.all(['a', 'b', 'c'].map(async (name) => created(await storage.addUser(name))));
+      const chats: string[] = [];
+      for (let i = 0; i < 6; i++) chats.push(created(await storage.addChat(`room ${i}`, users)));
+      const sent = new Map<string, string[]>();
+      const pending: Promise<unknown>[] = [];
+      for (let turn = 0; turn < 20; turn++) {
+        for (const [side, writer] of writers.entries()) {
+          // One side goes up the chats, the other down: locked in arrival order, their batches would cross.
+          const order = side === 0 ? [...chats, ...chats] : [...chats, ...chats].reverse();
+          for (const [i, chat] of order.entries()) {
+            const text = `${side}/${turn}/${i}`;
+            sent.set(`${chat} ${side}/${turn}`, [...(sent.get(`${chat} ${side}/${turn}`) ?? []), text]);
+            pending.push(writer.addMessage(chat, users[i % users.length] as string, text).then(created));
+          }
+        }
+        await nextTurn();
+      }
+      await Promise.all(pending);
+      const batched = writers.reduce((sum, writer) => sum + (writer.figures().writeBatches?.writes ?? 0), 0);
+      assert.equal(batched, pending.length, 'no batch failed and was sent again one by one');
+
+      const rooms = (await storage.chatsOfUser(users[0] as string)) ?? [];
+      const stored = new Set<string>();
+      for (const chat of chats) {
+        const listed = await messagesIn(storage, chat);
+        for (const message of listed) stored.add(message.text);
+        assert.ok(ascending(listed.map((message) => message.id)), `chat ${chat}: (created_at, id) order is id order`);
+        for (const [key, texts] of sent) {
+          const [to, batch] = key.split(' ');
+          if (to !== chat) continue;
+          const inBatch = listed.filter((message) => message.text.startsWith(`${batch}/`));
+          assert.deepEqual(
+            inBatch.map((message) => message.text),
+            texts,
+          );
+        }
+        const room = rooms.find((candidate) => candidate.id === chat);
+        assert.equal(room?.last_message_at, listed.at(-1)?.created_at);
+      }
+      assert.equal(stored.size, pending.length);
+      assert.deepEqual(await queryPostgres('SELECT count(*)::int AS count FROM messages', [], database.url), [
+        { count: pending.length },
+      ]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  test('a message the database cannot take fails alone, and the rest of its turn is stored', () =>
+    withRoom(async ({ storage, a, b, chat }) => {
+      // The HTTP layer refuses both before they reach the storage; called directly, each fails the batch.
+      const [before, withNul, beyondBigint, after] = await Promise.allSettled([
+        storage.addMessage(chat, a, 'before'),
+        storage.addMessage(chat, b, 'a NUL \u0000 inside'),
+        storage.addMessage('9223372036854775808', a, 'to a chat id beyond bigint'),
+        storage.addMessage(chat, b, 'after'),
+      ]);
+      const codes = [withNul, beyondBigint].map((settled) => {
+        assert.equal(settled?.status, 'rejected');
+        assert.ok(settled.reason instanceof pg.DatabaseError, String(settled.reason));
+        return settled.reason.code;
+      });
+      assert.deepEqual(codes, ['22021', '22003']);
+      const ids = [before, after].map((settled) => {
+        assert.equal(settled?.status, 'fulfilled');
+        return created(settled.value);
+      });
+      assert.deepEqual(
+        (await messagesIn(storage, chat)).map((message) => [message.id, message.text]),
+        [
+          [ids[0], 'before'],
+          [ids[1], 'after'],
+        ],
+      );
+    }));
+
+  test('a batch locks its chats in id order, and draws message ids in arrival order once all are locked', () =>
+    withRoom(async ({ url, a, b, chat }) => {
+      const batch = statements.addMessages([chat, chat], [a, b], ['x', 'y'], new Date().toISOString());
+      const [explained] = await queryPostgres<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `EXPLAIN (VERBOSE, COSTS OFF, FORMAT JSON) ${batch.text}`,
+        batch.values,
+        url,
+      );
+      const nodes = nodesOf(explained?.['QUERY PLAN'][0].Plan as PlanNode);
+      const cte = (name: string) => nodes.find((node) => node['Subplan Name'] === `CTE ${name}`) as PlanNode;
+      const reads = (node: PlanNode, name: string) => nodesOf(node).some((inner) => inner['CTE Name'] === name);
+
+      // LockRows above the Sort: each row is locked as it leaves the sort, in id order.
+      const locked = cte('locked');
+      assert.equal(locked['Node Type'], 'LockRows');
+      assert.equal(locked.Plans?.[0]?.['Node Type'], 'Sort');
+      assert.match(locked.Plans?.[0]?.['Sort Key']?.join() ?? '', /^c(_\d+)?\.id$/);
+
+      assert.ok(reads(cte('touched'), 'locked'), 'the UPDATE reads the locked chats');
+      const inserted = cte('inserted');
+      assert.ok(reads(inserted, 'touched'), 'the INSERT reads the updated chats');
+      // The id is drawn in the projection above the Sort on arrival, which reads every locked chat first.
+      const drawing = inserted.Plans?.[0];
+      assert.match(drawing?.Output?.[0] ?? '', /^nextval\('messages_id_seq'/);
+      assert.equal(drawing?.Plans?.[0]?.['Node Type'], 'Sort');
+      assert.match(drawing?.Plans?.[0]?.['Sort Key']?.join() ?? '', /^i(_\d+)?\.arrival$/);
+    }));
+
   test('a database of the first schema is upgraded in place, keeping its rows', async () => {
     const database = await createScratchDatabase();
     const storage = new PostgresStorage(database.url);

@@ -35,11 +35,14 @@ export const eventStatements = {
   ),
   lockHead: named<[]>('parley_lock_log_head', 'SELECT position FROM event_log_head WHERE id = 1 FOR UPDATE'),
   lastPosition: named<[]>('parley_last_log_position', 'SELECT position FROM event_log_head WHERE id = 1'),
+  // The chats are locked in id order, as a turn of messages locks them (see addMessages): in any other order
+  // the two could each hold a chat the other waits for. NO KEY: new members and messages may still refer to them.
   numberChats: named<[head: number, limit: number]>(
     'parley_number_chats',
     `UPDATE chats AS c SET log_position = $1::bigint + n.rank
      FROM (SELECT w.id, row_number() OVER (ORDER BY w.id) AS rank
-           FROM (SELECT id FROM chats WHERE log_position IS NULL ORDER BY id LIMIT $2::bigint) AS w) AS n
+           FROM (SELECT id FROM chats WHERE log_position IS NULL ORDER BY id LIMIT $2::bigint
+                 FOR NO KEY UPDATE) AS w) AS n
      WHERE c.id = n.id`,
   ),
   // Only messages of chats already numbered: a chat's event comes before its messages'.

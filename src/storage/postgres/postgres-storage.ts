@@ -18,6 +18,7 @@ import type {
 import { asStorageError, isUniqueViolation } from './errors.js';
 import { eventStatements } from './event-statements.js';
 import { createOnce } from './idempotency.js';
+import { addOneMessage, MessageBatch } from './message-batch.js';
 import { migrate } from './migrations.js';
 import { sequenceEvents } from './sequencer.js';
 import { type Queryable, statements } from './statements.js';
@@ -45,11 +46,6 @@ interface MessageRow {
   text: string;
   created_at: Date;
 }
-interface AddMessageRow {
-  id: string | null;
-  chat_exists: boolean;
-  author_exists: boolean;
-}
 interface EventRowOfPostgres extends Omit<EventRow, 'created_at'> {
   created_at: Date;
   users: string[] | null;
@@ -73,20 +69,16 @@ const chatFromRow = (row: ChatRow): Chat => ({
 
 const messageFromRow = (row: MessageRow): Message => ({ ...row, created_at: row.created_at.toISOString() });
 
-const addMessageResult = (row: AddMessageRow): AddMessageResult => {
-  if (row.id !== null) return { ok: true, id: row.id };
-  if (!row.chat_exists) return { ok: false, reason: 'unknown_chat' };
-  return { ok: false, reason: row.author_exists ? 'not_a_member' : 'unknown_author' };
-};
-
 const messagesFound = (rows: MessageRow[]): MessagesResult => ({ ok: true, messages: rows.map(messageFromRow) });
 
 /**
  * The network backend: a lazy pool of connections; each write is one statement or one transaction.
- * A write with an idempotency key is one transaction that claims the key first (see createOnce).
+ * A write with an idempotency key is one transaction that claims the key first (see createOnce). The
+ * messages without a key of one turn of the event loop share one statement (see MessageBatch).
  */
 export class PostgresStorage implements Storage {
   private readonly pool: pg.Pool;
+  private readonly messages: MessageBatch;
   private ended: Promise<void> | undefined;
 
   /** Connects on first use, not here: the server may start before its database is up. */
@@ -105,6 +97,7 @@ export class PostgresStorage implements Storage {
     // An idle connection that dies (a server restart) is dropped by the pool and reopened on demand;
     // unheard, its error would crash the process.
     this.pool.on('error', () => {});
+    this.messages = new MessageBatch(this.pool, () => iso(this.now()));
   }
 
   migrate(): Promise<void> {
@@ -143,14 +136,12 @@ export class PostgresStorage implements Storage {
     }
   }
 
-  /** One statement; with an idempotency key, the same statement inside the key's transaction. */
-  async addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult> {
+  /** With an idempotency key, one statement inside the key's transaction; without, the turn's batch. */
+  addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult> {
+    const message = { chatId, authorId, text };
+    if (!idempotency) return this.messages.add(message);
     const now = iso(this.now());
-    const add = async (db: Queryable) => {
-      const { rows } = await db.query<AddMessageRow>(statements.addMessage(chatId, authorId, text, now));
-      return addMessageResult(rows[0] as AddMessageRow);
-    };
-    return this.call(() => (idempotency ? createOnce(this.pool, idempotency, now, add) : add(this.pool)));
+    return this.call(() => createOnce(this.pool, idempotency, now, (client) => addOneMessage(client, message, now)));
   }
 
   chatsOfUser(userId: Id, { limit, after }: ChatPage = {}): Promise<Chat[] | undefined> {
@@ -250,10 +241,14 @@ export class PostgresStorage implements Storage {
 
   figures(): StorageFigures {
     const { options, totalCount, idleCount, waitingCount } = this.pool;
-    return { pool: { size: options.max, inUse: totalCount - idleCount, waiting: waitingCount } };
+    return {
+      writeBatches: { committed: this.messages.sent.statements, writes: this.messages.sent.messages },
+      pool: { size: options.max, inUse: totalCount - idleCount, waiting: waitingCount },
+    };
   }
 
   close(): Promise<void> {
+    if (!this.ended) this.messages.drain();
     this.ended ??= this.pool.end();
     return this.ended;
   }

@@ -60,6 +60,7 @@ export const statements = {
      SELECT $1::bigint, m.id, m.position - 1
      FROM unnest($2::bigint[]) WITH ORDINALITY AS m (id, position)`,
   ),
+  // One message (with an idempotency key, or retried alone from a failed batch: see message-batch.ts).
   // One statement, no transaction around it (unless an idempotency key needs one). The UPDATE takes the
   // chat's row lock before the INSERT draws the next message id, and the lock is held until commit:
   // within one chat, ids are drawn and committed in order, and `created_at` (the chat's new
@@ -83,6 +84,49 @@ export const statements = {
      SELECT (SELECT id FROM inserted) AS id,
             EXISTS (SELECT 1 FROM chats WHERE id = $1::bigint) AS chat_exists,
             EXISTS (SELECT 1 FROM users WHERE id = $2::bigint) AS author_exists`,
+  ),
+  // The messages of one turn in one statement, each keeping every guarantee of addMessage above. The
+  // chats of the accepted messages are locked first, in id order, so that concurrent batches touching
+  // overlapping chats queue instead of deadlocking (LockRows runs above the Sort); FOR NO KEY UPDATE is
+  // the lock addMessage's UPDATE takes, held to commit. Each chat is updated once, from `locked`, and the
+  // INSERT reads `touched`, so no id is drawn before every lock is held. Ids are drawn above the Sort on
+  // arrival, so within the batch they grow in that order: the k-th accepted message has the k-th id.
+  // One row per message, in arrival order: its id, or the facts that say why it was refused (an
+  // accepted message's chat and author exist: its membership row refers to both).
+  addMessages: named<[chatIds: readonly Id[], authorIds: readonly Id[], texts: readonly string[], now: string]>(
+    'parley_add_messages',
+    `WITH input AS (
+       SELECT m.chat_id, m.author_id, m.text, m.arrival,
+              EXISTS (SELECT 1 FROM chat_members AS cm WHERE cm.chat_id = m.chat_id AND cm.user_id = m.author_id)
+                AS accepted
+       FROM unnest($1::bigint[], $2::bigint[], $3::text[]) WITH ORDINALITY AS m (chat_id, author_id, text, arrival)
+     ), locked AS (
+       SELECT c.id FROM chats AS c
+       WHERE c.id IN (SELECT i.chat_id FROM input AS i WHERE i.accepted)
+       ORDER BY c.id
+       FOR NO KEY UPDATE OF c
+     ), touched AS (
+       UPDATE chats AS c
+       SET last_message_at = GREATEST($4::timestamptz, COALESCE(c.last_message_at, $4::timestamptz))
+       FROM locked AS l
+       WHERE c.id = l.id
+       RETURNING c.id, c.last_message_at
+     ), inserted AS (
+       INSERT INTO messages (chat_id, author_id, text, created_at)
+       SELECT i.chat_id, i.author_id, i.text, t.last_message_at
+       FROM input AS i JOIN touched AS t ON t.id = i.chat_id
+       WHERE i.accepted
+       ORDER BY i.arrival
+       RETURNING id
+     )
+     SELECT CASE WHEN i.accepted
+              THEN (SELECT array_agg(n.id ORDER BY n.id) FROM inserted AS n)
+                   [count(*) FILTER (WHERE i.accepted) OVER (ORDER BY i.arrival)]
+            END AS id,
+            i.accepted OR EXISTS (SELECT 1 FROM chats WHERE id = i.chat_id) AS chat_exists,
+            i.accepted OR EXISTS (SELECT 1 FROM users WHERE id = i.author_id) AS author_exists
+     FROM input AS i
+     ORDER BY i.arrival`,
   ),
   chatsOfUser: named<[userId: Id, limit: Limit]>(
     'parley_chats_of_user',
