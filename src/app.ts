@@ -90,6 +90,10 @@ export function buildApp({
     },
   });
 
+  // A client may end its side of the connection once its request is sent, which (RFC 9112) does not mean it
+  // lost interest: the answer is written, then the connection closed, instead of dropping the request.
+  (app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+
   app.removeAllContentTypeParsers();
   // Every body is read as JSON, which judges the Content-Type itself; naming application/json besides `*`
   // lets Fastify find the parser in its cache instead of parsing the Content-Type header of each request.

@@ -40,7 +40,9 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAli
       if (!pending)
         throw notFound('chat' in scope ? `chat ${scope.chat} does not exist` : `user ${scope.user} does not exist`);
       // The client may have left while its stream was being opened: then there is no one to stream to.
-      if (request.raw.socket.destroyed) {
+      // Its end of the connection is how it leaves: the server keeps half-open connections (see app.ts).
+      const socket = request.raw.socket;
+      if (socket.destroyed || socket.readableEnded) {
         pending.subscription.close('gone');
         reply.hijack();
         reply.raw.destroy();
@@ -52,6 +54,7 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAli
       keepAlive ??= setInterval(() => {
         for (const open of streams) open.keepAlive();
       }, keepAliveMs).unref();
+      socket.once('end', () => reply.raw.destroy());
       reply.raw.on('close', () => {
         pending.subscription.close('gone');
         streams.delete(stream);
