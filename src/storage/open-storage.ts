@@ -2,12 +2,15 @@ import type { DatabaseConfig } from '../config.js';
 import { MysqlStorage } from './mysql/mysql-storage.js';
 import { PostgresStorage } from './postgres/postgres-storage.js';
 import { ReadyStorage } from './ready-storage.js';
-import { openSqliteDatabase, SqliteStorage } from './sqlite/sqlite-storage.js';
+import { openSqliteStorage } from './sqlite/sqlite-storage.js';
+import type { ThreadStarter } from './sqlite/thread-writer.js';
 import type { Storage } from './storage.js';
 
 export interface OpenStorageOptions {
   /** Told each time a network database cannot be migrated yet (it is retried every second). */
   onUnavailable?: (error: unknown) => void;
+  /** How SQLite's writer thread is started, when not from compiled code (see ThreadStarter). */
+  startThread?: ThreadStarter;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface OpenStorageOptions {
 export function openStorage(database: DatabaseConfig, options: OpenStorageOptions = {}): Storage {
   switch (database.kind) {
     case 'sqlite':
-      return new SqliteStorage(openSqliteDatabase(database.file));
+      return openSqliteStorage(database.file, Date.now, options.startThread);
     case 'postgres':
       return new ReadyStorage(new PostgresStorage(database.url), options.onUnavailable);
     case 'mysql':

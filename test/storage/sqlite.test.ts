@@ -1,4 +1,5 @@
-import { sqlite } from '../support/backends.js';
+import { sqlite, sqliteInMemory } from '../support/backends.js';
 import { storageContract } from './contract.js';
 
 storageContract(sqlite);
+storageContract(sqliteInMemory);

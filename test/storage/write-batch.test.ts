@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openSqliteDatabase } from '../../src/storage/sqlite/sqlite-storage.js';
+import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
 import { WriteBatch } from '../../src/storage/sqlite/write-batch.js';
 
 const setup = () => {

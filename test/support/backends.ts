@@ -1,9 +1,15 @@
+import type { Database } from 'better-sqlite3';
 import type { Message } from '../../src/chat/model.js';
-import { openSqliteDatabase, SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import { InlineWriter } from '../../src/storage/sqlite/inline-writer.js';
+import { migrate } from '../../src/storage/sqlite/migrations.js';
+import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
+import { openSqliteStorage, SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { Clock, MessagePage, Storage } from '../../src/storage/storage.js';
 import { MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL } from './databases.js';
 import { mysql, mysqlAvailable } from './mysql-backend.js';
 import { postgres, postgresAvailable } from './postgres-backend.js';
+import { startSourceThread } from './source-threads.js';
+import { scratchSqliteFile } from './sqlite-files.js';
 
 /** A fresh, empty database of one backend, opened for one test. */
 export interface TestDatabase {
@@ -30,26 +36,51 @@ export interface BackendUnderTest {
   service: string;
 }
 
+/** Makes the next ids of users, chats and messages start above `floor`; SQLite gives the next row max(id)+1. */
+function raiseSqliteIds(db: Database, floor: bigint): void {
+  db.prepare('INSERT INTO users (id, username, created_at) VALUES (?, ?, 0)').run(floor, '\u0001floor');
+  db.prepare('INSERT INTO chats (id, name, created_at) VALUES (?, ?, 0)').run(floor, '\u0001floor');
+  db.prepare('INSERT INTO messages (id, chat_id, author_id, text, created_at) VALUES (?, ?, ?, ?, 0)').run(
+    floor,
+    floor,
+    floor,
+    'floor',
+  );
+}
+
+/** SQLite as shipped: a database file, written by its writer thread. */
 export const sqlite: Backend = {
   name: 'SQLite',
   async open(clock) {
-    const db = openSqliteDatabase(':memory:');
-    const storage = new SqliteStorage(db, clock);
+    const scratch = scratchSqliteFile();
+    const storage = openSqliteStorage(scratch.file, clock, startSourceThread);
+    await storage.migrate();
     return {
       storage,
       async raiseIdsAbove(floor) {
-        // SQLite gives the next row max(id)+1, so placeholder rows at the floor stay in place.
-        db.prepare('INSERT INTO users (id, username, created_at) VALUES (?, ?, 0)').run(floor, '\u0001floor');
-        db.prepare('INSERT INTO chats (id, name, created_at) VALUES (?, ?, 0)').run(floor, '\u0001floor');
-        db.prepare('INSERT INTO messages (id, chat_id, author_id, text, created_at) VALUES (?, ?, ?, ?, 0)').run(
-          floor,
-          floor,
-          floor,
-          'floor',
-        );
+        const db = openSqliteDatabase(scratch.file);
+        try {
+          raiseSqliteIds(db, floor);
+        } finally {
+          db.close();
+        }
       },
-      close: () => storage.close(),
+      async close() {
+        await storage.close();
+        scratch.remove();
+      },
     };
+  },
+};
+
+/** SQLite in memory (`sqlite::memory:`), written on the thread that reads. */
+export const sqliteInMemory: Backend = {
+  name: 'SQLite in memory',
+  async open(clock) {
+    const db = openSqliteDatabase(':memory:');
+    migrate(db);
+    const storage = new SqliteStorage(db, new InlineWriter(db), clock);
+    return { storage, raiseIdsAbove: async (floor) => raiseSqliteIds(db, floor), close: () => storage.close() };
   },
 };
 

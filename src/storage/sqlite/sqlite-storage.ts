@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import DatabaseConstructor, { type Database, SqliteError } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { Chat, Id, Message } from '../../chat/model.js';
-import { ParleyError } from '../../errors.js';
 import { chatIdsOf, type EventRow, eventsFromRows } from '../event-rows.js';
 import type {
   AddChatResult,
@@ -12,17 +9,21 @@ import type {
   Clock,
   EventScope,
   IdempotencyKey,
-  KeyReused,
   LogEvent,
   MessagePage,
   MessagesResult,
   Storage,
   StorageFigures,
 } from '../storage.js';
+import { asStorageError } from './errors.js';
 import { prepareEventStatements, type SqliteEventStatements } from './event-statements.js';
+import { InlineWriter } from './inline-writer.js';
 import { migrate } from './migrations.js';
+import { openSqliteDatabase } from './open-database.js';
+import { failureError, type WriteCommand, type WriteResult } from './sqlite-writes.js';
 import { prepareStatements, type SqliteStatements } from './statements.js';
-import { WriteBatch } from './write-batch.js';
+import { type ThreadStarter, ThreadWriter } from './thread-writer.js';
+import type { Writer } from './writer.js';
 
 interface ChatRow {
   id: string;
@@ -57,86 +58,54 @@ const chatFromRow = (row: ChatRow, users: Id[]): Chat => ({
 /** SQLite reads LIMIT -1 as no limit. */
 const NO_LIMIT = -1;
 
-/** A write refused by the chat's rules; thrown inside the write so that its savepoint is rolled back. */
-class Refusal<T> {
-  constructor(readonly result: T) {}
+/**
+ * Opens the embedded backend on a file (or `:memory:`), migrating its schema first. A file's writes run
+ * on a thread of their own; an in-memory database, which only one connection can see, writes on this one.
+ */
+export function openSqliteStorage(file: string, now: Clock = Date.now, startThread?: ThreadStarter): SqliteStorage {
+  const db = openSqliteDatabase(file);
+  migrate(db);
+  const writer = file === ':memory:' ? new InlineWriter(db) : new ThreadWriter(file, startThread);
+  return new SqliteStorage(db, writer, now);
 }
 
-/** Opens a SQLite file with durable settings: a resolved write survives a crash or power loss. */
-export function openSqliteDatabase(file: string): Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new DatabaseConstructor(file);
-  db.pragma('journal_mode = WAL');
-  // This build defaults WAL to synchronous=NORMAL, which may lose the last commits on power loss.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  return db;
-}
-
-/** The embedded backend: one connection; writes are group-committed, reads run between batches. */
+/**
+ * The embedded backend. Reads run on this thread's connection, which WAL lets read while the writer
+ * commits; writes go to the writer, the only connection that writes, and are group-committed there.
+ */
 export class SqliteStorage implements Storage {
-  private readonly batch: WriteBatch;
   private readonly statements: SqliteStatements;
   private readonly events: SqliteEventStatements;
 
+  /** `db` is migrated (see openSqliteStorage), and `writer` writes to the same database. */
   constructor(
     private readonly db: Database,
+    private readonly writer: Writer,
     private readonly now: Clock = Date.now,
   ) {
-    this.batch = new WriteBatch(db);
-    migrate(db);
     this.statements = prepareStatements(db);
     this.events = prepareEventStatements(db);
   }
 
-  /** The schema is migrated when the storage is constructed: statements are prepared against it. */
-  async migrate(): Promise<void> {}
+  /**
+   * The schema is migrated when the storage is opened (statements are prepared against it); this
+   * resolves once the writer can write too.
+   */
+  migrate(): Promise<void> {
+    return this.writer.ready();
+  }
 
   addUser(username: string, idempotency?: IdempotencyKey): Promise<AddUserResult> {
-    return this.write(() =>
-      this.once(idempotency, () => {
-        const info = this.statements.insertUser.run(username, this.now());
-        return { ok: true, id: String(info.lastInsertRowid) } as const;
-      }),
-    );
+    return this.write({ kind: 'addUser', username, idempotency, now: this.now() }) as Promise<AddUserResult>;
   }
 
   addChat(name: string, memberIds: readonly Id[], idempotency?: IdempotencyKey): Promise<AddChatResult> {
-    const members = `[${memberIds.join(',')}]`;
-    return this.write(() =>
-      this.once(idempotency, () => {
-        const unknown = this.statements.firstUnknownUser.get(members) as { id: string } | undefined;
-        if (unknown) throw new Refusal({ ok: false, reason: 'unknown_user', userId: unknown.id } as const);
-        const position = this.nextLogPosition();
-        const chatId = this.statements.insertChat.run(name, this.now(), position).lastInsertRowid;
-        this.statements.insertMembers.run(chatId, members);
-        return { ok: true, id: String(chatId) } as const;
-      }),
-    );
+    return this.write({ kind: 'addChat', name, memberIds, idempotency, now: this.now() }) as Promise<AddChatResult>;
   }
 
   addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult> {
-    const chat = BigInt(chatId);
-    const author = BigInt(authorId);
-    return this.write(() =>
-      this.once(idempotency, () => {
-        const target = this.statements.chatForAuthor.get(author, chat) as
-          | { last_message_at: number | null; member: number }
-          | undefined;
-        if (!target) throw new Refusal({ ok: false, reason: 'unknown_chat' } as const);
-        if (!target.member) {
-          const reason = this.statements.userExists.get(author) ? 'not_a_member' : 'unknown_author';
-          throw new Refusal({ ok: false, reason } as const);
-        }
-        // Never earlier than the chat's last message: `created_at, id` order stays insertion order.
-        const createdAt = Math.max(this.now(), target.last_message_at ?? 0);
-        const position = this.nextLogPosition();
-        const id = this.statements.insertMessage.run(chat, author, text, createdAt, position).lastInsertRowid;
-        this.statements.touchChat.run(createdAt, chat);
-        return { ok: true, id: String(id) } as const;
-      }),
-    );
+    const command: WriteCommand = { kind: 'addMessage', chatId, authorId, text, idempotency, now: this.now() };
+    return this.write(command) as Promise<AddMessageResult>;
   }
 
   async chatsOfUser(userId: Id, page: ChatPage = {}): Promise<Chat[] | undefined> {
@@ -194,7 +163,7 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  /** Every write takes its position as it commits (the connection is the only writer): nothing waits. */
+  /** Every write takes its position as it commits (one connection writes, one write at a time): nothing waits. */
   async sequenceEvents(): Promise<number> {
     return 0;
   }
@@ -228,7 +197,7 @@ export class SqliteStorage implements Storage {
   }
 
   forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number> {
-    return this.write(() => this.statements.forgetKeys.run(cutoff, limit).changes);
+    return this.write({ kind: 'forgetKeys', cutoff, limit }) as Promise<number>;
   }
 
   async ping(): Promise<void> {
@@ -236,18 +205,13 @@ export class SqliteStorage implements Storage {
   }
 
   figures(): StorageFigures {
-    return { writeBatches: { committed: this.batch.committed.batches, writes: this.batch.committed.writes } };
+    const { batches, writes } = this.writer.committed();
+    return { writeBatches: { committed: batches, writes } };
   }
 
   async close(): Promise<void> {
-    this.batch.drain();
+    await this.writer.close();
     this.db.close();
-  }
-
-  /** The next position of the event log, taken inside the write (whose savepoint gives it back if refused). */
-  private nextLogPosition(): number {
-    this.events.advanceHead.run();
-    return this.events.lastPosition.get() as number;
   }
 
   /** The members of each chat named, in their order, in one read. */
@@ -260,34 +224,10 @@ export class SqliteStorage implements Storage {
     return usersByChat;
   }
 
-  /**
-   * Creates at most once per idempotency key: a key seen before answers what it created the first
-   * time (or a refusal, if the request differs); a new key is recorded with what it created.
-   * The connection is the only writer, so no other request can slip in between.
-   */
-  private once<R extends { ok: true; id: Id } | { ok: false }>(
-    idempotency: IdempotencyKey | undefined,
-    create: () => R,
-  ): R | KeyReused | { ok: true; id: Id } {
-    if (idempotency === undefined) return create();
-    const prior = this.statements.findKey.get(idempotency.key) as { fingerprint: string; id: string } | undefined;
-    if (prior) return prior.fingerprint === idempotency.fingerprint ? { ok: true, id: prior.id } : KEY_REUSED;
-    const result = create();
-    if (result.ok) {
-      this.statements.recordKey.run(idempotency.key, idempotency.fingerprint, BigInt(result.id), this.now());
-    }
-    return result;
-  }
-
-  private async write<T>(run: () => T): Promise<T> {
-    try {
-      return await this.batch.submit(run);
-    } catch (error) {
-      if (error instanceof Refusal) return error.result as T;
-      if (isUniqueViolation(error, 'users.username')) return { ok: false, reason: 'username_taken' } as T;
-      if (isUniqueViolation(error, 'chats.name')) return { ok: false, reason: 'name_taken' } as T;
-      throw asStorageError(error);
-    }
+  private async write(command: WriteCommand): Promise<WriteResult> {
+    const outcome = await this.writer.write(command);
+    if ('failure' in outcome) throw failureError(outcome.failure);
+    return outcome.value;
   }
 
   private read<T>(run: () => T): T {
@@ -297,23 +237,4 @@ export class SqliteStorage implements Storage {
       throw asStorageError(error);
     }
   }
-}
-
-const KEY_REUSED: KeyReused = { ok: false, reason: 'key_reused' };
-
-function isUniqueViolation(error: unknown, column: string): boolean {
-  return error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && error.message.includes(column);
-}
-
-const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOMEM|CORRUPT|NOTADB)/;
-
-/** The database failing (a full disk, a lock held too long) is an outage, not a bug of the request. */
-function asStorageError(error: unknown): unknown {
-  if (error instanceof SqliteError && UNAVAILABLE.test(error.code)) {
-    return new ParleyError('storage_unavailable', `the database cannot be written or read (${error.code})`);
-  }
-  if (error instanceof TypeError && /database connection is not open/.test(error.message)) {
-    return new ParleyError('storage_unavailable', 'the database is closed');
-  }
-  return error;
 }

@@ -1,9 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 
+/** Told once a write's batch has committed (or failed): what the write returned, or what it threw. */
+export type Settle = (failed: boolean, outcome: unknown) => void;
+
 interface PendingWrite {
   run: () => unknown;
-  resolve: (value: never) => void;
-  reject: (error: unknown) => void;
+  settle: Settle;
   /** Set once the write has run in its savepoint: what it returned, or what it threw. */
   failed: boolean;
   outcome: unknown;
@@ -13,7 +15,7 @@ interface PendingWrite {
  * Group commit: every write submitted during one turn of the event loop runs in a single transaction
  * that is committed (and fsynced) once. Each write has its own savepoint, so one that fails is rolled
  * back alone and its neighbours still commit. A lone write is committed on the same turn, so an idle
- * server adds no waiting. Promises settle only after COMMIT returns, when the data is on disk.
+ * server adds no waiting. Writes settle only after COMMIT returns, when the data is on disk.
  */
 export class WriteBatch {
   private pending: PendingWrite[] = [];
@@ -42,15 +44,14 @@ export class WriteBatch {
 
   submit<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(this.commitPending);
-      this.pending.push({
-        run,
-        resolve: resolve as (value: never) => void,
-        reject,
-        failed: false,
-        outcome: undefined,
-      });
+      this.enqueue(run, (failed, outcome) => (failed ? reject(outcome) : resolve(outcome as T)));
     });
+  }
+
+  /** As `submit`, told through a callback: settled in the turn that commits, with no promise to wait for. */
+  enqueue(run: () => unknown, settle: Settle): void {
+    if (this.pending.length === 0) setImmediate(this.commitPending);
+    this.pending.push({ run, settle, failed: false, outcome: undefined });
   }
 
   /** Commits what is queued now, instead of on the next turn (used when closing). */
@@ -68,16 +69,13 @@ export class WriteBatch {
       this.commitStatement.run();
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
-      for (const write of writes) write.reject(error);
+      for (const write of writes) write.settle(true, error);
       return;
     }
     this.committed.batches += 1;
     this.committed.writes += writes.length;
     this.onCommit(writes.length);
-    for (const write of writes) {
-      if (write.failed) write.reject(write.outcome);
-      else write.resolve(write.outcome as never);
-    }
+    for (const write of writes) write.settle(write.failed, write.outcome);
   }
 
   private runInSavepoint(write: PendingWrite): void {

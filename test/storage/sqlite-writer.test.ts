@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Worker } from 'node:worker_threads';
+import { ParleyError } from '../../src/errors.js';
+import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import type { ThreadStarter } from '../../src/storage/sqlite/thread-writer.js';
+import { startSourceThread } from '../support/source-threads.js';
+import { scratchSqliteFile } from '../support/sqlite-files.js';
+
+/** A storage on a scratch file whose writer threads the test can reach. */
+function openWatched() {
+  const scratch = scratchSqliteFile();
+  const threads: Worker[] = [];
+  const start: ThreadStarter = (entry, options) => {
+    const worker = startSourceThread(entry, options);
+    threads.push(worker);
+    return worker;
+  };
+  const storage = openSqliteStorage(scratch.file, Date.now, start);
+  return { storage, threads, scratch };
+}
+
+const countRows = (file: string, table: string) => {
+  const db = openSqliteDatabase(file);
+  try {
+    return db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  } finally {
+    db.close();
+  }
+};
+
+test('a write is read back at once through the reading connection', async () => {
+  const { storage, scratch } = openWatched();
+  try {
+    const [ann, bob] = await Promise.all([storage.addUser('ann'), storage.addUser('bob')]);
+    assert.ok(ann?.ok && bob?.ok);
+    const chat = await storage.addChat('pair', [ann.id, bob.id]);
+    assert.ok(chat.ok);
+    const message = await storage.addMessage(chat.id, ann.id, 'hi');
+    assert.ok(message.ok);
+    const read = await storage.messagesOfChat(chat.id);
+    assert.ok(read.ok);
+    assert.deepEqual(
+      read.messages.map((m) => [m.id, m.text]),
+      [[message.id, 'hi']],
+    );
+  } finally {
+    await storage.close();
+    scratch.remove();
+  }
+});
+
+test('closing waits for the writes already submitted, which are then on disk', async () => {
+  const { storage, scratch } = openWatched();
+  try {
+    const writes = Array.from({ length: 200 }, (_, i) => storage.addUser(`user ${i}`));
+    const closed = storage.close();
+    const results = await Promise.all(writes);
+    await closed;
+    assert.equal(results.filter((result) => result.ok).length, 200);
+    assert.equal(countRows(scratch.file, 'users'), 200);
+    await assert.rejects(storage.addUser('late'), (error) => error instanceof ParleyError);
+  } finally {
+    scratch.remove();
+  }
+});
+
+test('a writer thread that dies fails its waiting writes as unavailable, and the next write starts another', async () => {
+  const { storage, threads, scratch } = openWatched();
+  try {
+    assert.ok((await storage.addUser('before')).ok);
+    // Submitted, then the thread ends before it can have answered: whether they committed is unknown.
+    const waiting = Array.from({ length: 20 }, (_, i) => storage.addUser(`during ${i}`));
+    const ended = threads[0]?.terminate();
+    const settled = await Promise.allSettled(waiting);
+    await ended;
+    for (const outcome of settled) {
+      assert.equal(outcome.status, 'rejected');
+      assert.ok(outcome.reason instanceof ParleyError && outcome.reason.code === 'storage_unavailable');
+    }
+    const after = await storage.addUser('after');
+    assert.ok(after.ok, 'a new thread takes the next write');
+    assert.equal(threads.length, 2);
+    assert.equal(countRows(scratch.file, 'users'), 2);
+  } finally {
+    await storage.close();
+    scratch.remove();
+  }
+});
