@@ -19,10 +19,16 @@ runBench('bench', async ({ settings, log, save }) => {
     log(shapes.table);
   }
   for (const profile of profiles) {
-    log(`\nWhere the ${profile.backend} server's CPU goes under /messages/add (${describeRun(profile.run)}):`);
-    log(`profile: ${path.relative(process.cwd(), profile.file)}\n`);
-    log(profileTables(profile.summary));
+    for (const { thread, file, summary } of profile.threads) {
+      log(`\nWhere the ${profile.backend} server's ${thread} thread spends its time under /messages/add`);
+      log(`(${describeRun(profile.run)}); profile: ${path.relative(process.cwd(), file)}\n`);
+      log(profileTables(summary));
+    }
   }
 
-  save({ addMessage, shapes, profiles: profiles.map(({ summary, ...rest }) => rest) });
+  save({
+    addMessage,
+    shapes,
+    profiles: profiles.map(({ threads, ...rest }) => ({ ...rest, files: threads.map(({ file }) => file) })),
+  });
 });

@@ -6,12 +6,24 @@ import { type BenchDatabase, createPostgresDatabase } from '../support/databases
 import { outDir } from '../support/paths.js';
 import { type ProfileSummary, summarizeProfile } from './summarize.js';
 
-export interface ServerProfile {
-  backend: string;
+export interface ThreadProfile {
+  /** `main` for the event loop; `thread N` for a worker thread (SQLite's writer). */
+  thread: string;
   file: string;
-  run: TargetRun;
   summary: ProfileSummary;
 }
+
+export interface ServerProfile {
+  backend: string;
+  run: TargetRun;
+  threads: ThreadProfile[];
+}
+
+/** Node names each thread's profile CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile. */
+const threadOf = (name: string) => {
+  const id = name.split('.').at(-3);
+  return id === '0' ? 'main' : `thread ${id}`;
+};
 
 const DATABASES: Record<string, () => Promise<BenchDatabase>> = {
   sqlite: async () => freshSqlite(),
@@ -21,15 +33,18 @@ const DATABASES: Record<string, () => Promise<BenchDatabase>> = {
 /**
  * The /messages/add run of one backend once more, unmeasured, with the server under `node --cpu-prof`:
  * where its time goes. The profile covers the whole life of the process (start-up, seeding and warm-up
- * included) and is written when the server exits.
+ * included) and is written when the server exits, one file per thread.
  */
 export async function profileAddMessage(backend: string, settings: BenchSettings): Promise<ServerProfile> {
   const create = DATABASES[backend];
   if (create === undefined) throw new Error(`cannot profile ${backend}; known: ${Object.keys(DATABASES)}`);
   const dir = outDir('profiles', `${backend}-${new Date().toISOString().replaceAll(':', '-')}`);
   const run = await measureParley(create, settings, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const profiles = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
-  if (profiles.length !== 1) throw new Error(`expected one .cpuprofile in ${dir}, found ${profiles.length}`);
-  const file = path.join(dir, profiles[0] as string);
-  return { backend, file, run, summary: summarizeProfile(file) };
+  const threads = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => ({ thread: threadOf(name), file: path.join(dir, name) }))
+    .sort((a, b) => (a.thread === 'main' ? -1 : b.thread === 'main' ? 1 : a.thread.localeCompare(b.thread)))
+    .map(({ thread, file }) => ({ thread, file, summary: summarizeProfile(file) }));
+  if (threads[0]?.thread !== 'main') throw new Error(`no profile of the main thread in ${dir}`);
+  return { backend, run, threads };
 }
