@@ -20,7 +20,7 @@ runBench('bench', async ({ settings, log, save }) => {
   }
   for (const profile of profiles) {
     for (const { thread, file, summary } of profile.threads) {
-      log(`\nWhere the ${profile.backend} server's ${thread} thread spends its time under /messages/add`);
+      log(`\nWhere the ${profile.backend} server's ${thread} spends its time under /messages/add`);
       log(`(${describeRun(profile.run)}); profile: ${path.relative(process.cwd(), file)}\n`);
       log(profileTables(summary));
     }

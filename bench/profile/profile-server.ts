@@ -7,7 +7,7 @@ import { outDir } from '../support/paths.js';
 import { type ProfileSummary, summarizeProfile } from './summarize.js';
 
 export interface ThreadProfile {
-  /** `main` for the event loop; `thread N` for a worker thread (SQLite's writer). */
+  /** `main thread` for the event loop; `worker thread N` for a worker thread (SQLite's writer). */
   thread: string;
   file: string;
   summary: ProfileSummary;
@@ -22,7 +22,7 @@ export interface ServerProfile {
 /** Node names each thread's profile CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile. */
 const threadOf = (name: string) => {
   const id = name.split('.').at(-3);
-  return id === '0' ? 'main' : `thread ${id}`;
+  return id === '0' ? 'main thread' : `worker thread ${id}`;
 };
 
 const DATABASES: Record<string, () => Promise<BenchDatabase>> = {
@@ -43,8 +43,8 @@ export async function profileAddMessage(backend: string, settings: BenchSettings
   const threads = readdirSync(dir)
     .filter((name) => name.endsWith('.cpuprofile'))
     .map((name) => ({ thread: threadOf(name), file: path.join(dir, name) }))
-    .sort((a, b) => (a.thread === 'main' ? -1 : b.thread === 'main' ? 1 : a.thread.localeCompare(b.thread)))
+    .sort((a, b) => Number(b.thread === 'main thread') - Number(a.thread === 'main thread'))
     .map(({ thread, file }) => ({ thread, file, summary: summarizeProfile(file) }));
-  if (threads[0]?.thread !== 'main') throw new Error(`no profile of the main thread in ${dir}`);
+  if (threads[0]?.thread !== 'main thread') throw new Error(`no profile of the main thread in ${dir}`);
   return { backend, run, threads };
 }
