@@ -39,11 +39,12 @@ interface PendingMessage {
 /**
  * The messages added during one turn of the event loop, sent as one statement (see addMessages): one
  * round trip and one commit for all of them, queued by the pool like any query. A lone message goes
- * out on the same turn, so an idle server adds no waiting. Each caller gets its own message's result.
+ * out on the same turn, in the one-message statement, so an idle server adds no waiting. Each caller gets
+ * its own message's result.
  */
 export class MessageBatch {
   private pending: PendingMessage[] = [];
-  /** Batch statements committed and the messages they carried, for metrics. */
+  /** Statements committed and the messages they carried, for metrics (a message sent alone is a batch of one). */
   readonly sent = { statements: 0, messages: 0 };
   private readonly sendPending = () => {
     void this.send();
@@ -71,6 +72,9 @@ export class MessageBatch {
     if (messages.length === 0) return;
     this.pending = [];
     const now = this.now();
+    // A lone message (an idle server) takes the one-message statement, which PostgreSQL plans and runs
+    // faster than the batch's: the batch is for load, and must not slow the quiet case.
+    if (messages.length === 1) return this.sendOneByOne(messages, now);
     let rows: AddMessageRow[];
     try {
       const query = statements.addMessages(
@@ -100,6 +104,8 @@ export class MessageBatch {
     for (const { message, resolve, reject } of messages) {
       try {
         resolve(await addOneMessage(this.pool, message, now));
+        this.sent.statements += 1;
+        this.sent.messages += 1;
       } catch (error) {
         reject(asStorageError(error));
       }
