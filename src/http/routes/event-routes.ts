@@ -54,8 +54,11 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAli
       keepAlive ??= setInterval(() => {
         for (const open of streams) open.keepAlive();
       }, keepAliveMs).unref();
-      socket.once('end', () => reply.raw.destroy());
+      const leave = () => reply.raw.destroy();
+      socket.once('end', leave);
       reply.raw.on('close', () => {
+        // A kept-alive connection may carry other requests after this stream: it must not collect listeners.
+        socket.off('end', leave);
         pending.subscription.close('gone');
         streams.delete(stream);
         if (streams.size === 0) {
