@@ -6,6 +6,13 @@ const CHAT_EVENT = `'chat' AS kind, c.log_position AS position, CAST(c.id AS TEX
 const MESSAGE_EVENT = `'message' AS kind, m.log_position AS position, CAST(m.id AS TEXT) AS id, NULL AS name,
   CAST(m.chat_id AS TEXT) AS chat, CAST(m.author_id AS TEXT) AS author, m.text AS text, m.created_at AS created_at`;
 
+/**
+ * A chat's messages after a position, as a range of messages_by_chat_id: positions are taken in id order
+ * (see migration 4), so they are the chat's messages from the first message anywhere past the position.
+ */
+const CHAT_MESSAGES_AFTER = `m.id >= (SELECT f.id FROM messages AS f WHERE f.log_position > @after
+  ORDER BY f.log_position LIMIT 1) AND m.log_position > @after`;
+
 /** Each side is cut to `limit` before the merge: the first `limit` of the union are among them. */
 const union = (chats: string, messages: string) => `
   SELECT * FROM (${chats} ORDER BY c.log_position LIMIT @limit)
@@ -26,15 +33,15 @@ export function prepareEventStatements(db: Database) {
       ),
     ),
     chatEvents: db.prepare(
-      `SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.chat_id = @scope AND m.log_position > @after
-       ORDER BY m.log_position LIMIT @limit`,
+      `SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.chat_id = @scope AND ${CHAT_MESSAGES_AFTER}
+       ORDER BY m.id LIMIT @limit`,
     ),
     userEvents: db.prepare(
       union(
         `SELECT ${CHAT_EVENT} FROM chat_members AS mine JOIN chats AS c ON c.id = mine.chat_id
          WHERE mine.user_id = @scope AND c.log_position > @after`,
         `SELECT ${MESSAGE_EVENT} FROM chat_members AS mine JOIN messages AS m ON m.chat_id = mine.chat_id
-         WHERE mine.user_id = @scope AND m.log_position > @after`,
+         WHERE mine.user_id = @scope AND ${CHAT_MESSAGES_AFTER}`,
       ),
     ),
     chatIdsOfUser: db.prepare('SELECT CAST(chat_id AS TEXT) FROM chat_members WHERE user_id = ?').pluck(),

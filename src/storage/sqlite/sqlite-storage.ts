@@ -139,24 +139,22 @@ export class SqliteStorage implements Storage {
         return { ok: true, messages: rows.map(messageFromRow) };
       }
       if (!this.statements.chatExists.get(chat)) return { ok: false, reason: 'unknown_chat' };
-      const anchor =
-        anchorId === undefined
-          ? undefined
-          : (this.statements.messagePosition.get(BigInt(anchorId)) as { chat: string; at: number } | undefined);
-      if (anchorId !== undefined && !anchor) return { ok: false, reason: 'unknown_message' };
-      if (anchor && anchor.chat !== chatId) return { ok: false, reason: 'foreign_message' };
+      const anchorChat =
+        anchorId === undefined ? undefined : (this.statements.messageChat.get(BigInt(anchorId)) as string | undefined);
+      if (anchorId !== undefined && anchorChat === undefined) return { ok: false, reason: 'unknown_message' };
+      if (anchorChat !== undefined && anchorChat !== chatId) return { ok: false, reason: 'foreign_message' };
       const limit = page.limit ?? NO_LIMIT;
-      if (page.after !== undefined && anchor) {
-        const rows = this.statements.messagesAfter.all(chat, anchor.at, BigInt(page.after), limit) as MessageRow[];
+      if (page.after !== undefined) {
+        const rows = this.statements.messagesAfter.all(chat, BigInt(page.after), limit) as MessageRow[];
         return { ok: true, messages: rows.map(messageFromRow) };
       }
-      if (anchor === undefined && page.fromStart) {
+      if (page.before === undefined && page.fromStart) {
         const rows = this.statements.oldestMessages.all(chat, limit) as MessageRow[];
         return { ok: true, messages: rows.map(messageFromRow) };
       }
       const newestFirst = (
-        anchor && page.before !== undefined
-          ? this.statements.messagesBefore.all(chat, anchor.at, BigInt(page.before), limit)
+        page.before !== undefined
+          ? this.statements.messagesBefore.all(chat, BigInt(page.before), limit)
           : this.statements.newestMessages.all(chat, limit)
       ) as MessageRow[];
       return { ok: true, messages: newestFirst.reverse().map(messageFromRow) };

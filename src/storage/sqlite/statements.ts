@@ -46,23 +46,21 @@ export function prepareStatements(db: Database) {
        FROM json_each(?) AS j JOIN chat_members AS m ON m.chat_id = j.value
        ORDER BY m.chat_id, m.position`,
     ),
-    messagesOfChat: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.created_at, m.id`,
-    ),
-    messagePosition: db.prepare('SELECT CAST(chat_id AS TEXT) AS chat, created_at AS at FROM messages WHERE id = ?'),
+    // A chat's messages in `created_at, id` order, which is id order (see migration 4): ranges of
+    // messages_by_chat_id.
+    messagesOfChat: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.id`),
+    messageChat: db.prepare('SELECT CAST(chat_id AS TEXT) FROM messages WHERE id = ?').pluck(),
     messagesAfter: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND (m.created_at, m.id) > (?, ?)
-       ORDER BY m.created_at, m.id LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`,
     ),
     messagesBefore: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND (m.created_at, m.id) < (?, ?)
-       ORDER BY m.created_at DESC, m.id DESC LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
     ),
     oldestMessages: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.created_at, m.id LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.id LIMIT ?`,
     ),
     newestMessages: db.prepare(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.id DESC LIMIT ?`,
     ),
     findKey: db.prepare('SELECT fingerprint, CAST(entity_id AS TEXT) AS id FROM idempotency_keys WHERE key = ?'),
     recordKey: db.prepare('INSERT INTO idempotency_keys (key, fingerprint, entity_id, created_at) VALUES (?, ?, ?, ?)'),
