@@ -33,6 +33,23 @@ export interface AddMessageTarget {
   measure(settings: BenchSettings): Promise<TargetRun>;
 }
 
+/** A server of bench/ that stores nothing, answering every body it is sent. */
+function ceilingTarget(name: string, file: string, args: string[] = []): AddMessageTarget {
+  return {
+    name,
+    available: async () => true,
+    async measure(settings) {
+      const server = await startCeiling(file, args);
+      try {
+        const { measured } = await warmThenMeasure(server, messageBodies(placeholderChats()), settings);
+        return { load: measured };
+      } finally {
+        await server.stop();
+      }
+    },
+  };
+}
+
 let runs = 0;
 export const freshSqlite = () => sqliteDatabase(`add-message-${process.pid}-${++runs}.db`);
 /** The same, on tmpfs: fsync costs nothing there. A diagnostic: what durability costs. */
@@ -42,19 +59,7 @@ const freshTmpfsSqlite = () => sqliteDatabase(`/dev/shm/parley-bench-${process.p
 const PARLEY_POOL_SIZE = 10;
 
 export const ADD_MESSAGE_TARGETS: Record<string, AddMessageTarget> = {
-  ceiling: {
-    name: 'ceiling (node:http)',
-    available: async () => true,
-    async measure(settings) {
-      const server = await startCeiling();
-      try {
-        const { measured } = await warmThenMeasure(server, messageBodies(placeholderChats()), settings);
-        return { load: measured };
-      } finally {
-        await server.stop();
-      }
-    },
-  },
+  ceiling: ceilingTarget('ceiling (node:http)', 'ceiling-server.ts'),
   sqlite: parleyTarget('Parley SQLite', async () => freshSqlite()),
   postgres: parleyTarget('Parley PostgreSQL', () => createPostgresDatabase('add'), postgresReachable),
   mariadb: parleyTarget('Parley MariaDB', () => createMysqlDatabase('add'), mysqlReachable),
@@ -64,6 +69,8 @@ export const ADD_MESSAGE_TARGETS: Record<string, AddMessageTarget> = {
     measure: (settings) => measurePgbench(settings, settings.connections),
   },
   // Diagnostics, not run unless named in BENCH_TARGETS.
+  'ceiling-fastify': ceilingTarget('Fastify alone', 'fastify-ceiling-server.ts'),
+  'ceiling-fastify-schema': ceilingTarget('Fastify alone, Parley’s schema', 'fastify-ceiling-server.ts', ['schema']),
   'sqlite-tmpfs': parleyTarget('Parley SQLite on tmpfs', async () => freshTmpfsSqlite()),
   'pgbench-pool': {
     name: `pgbench, ${PARLEY_POOL_SIZE} clients`,

@@ -49,9 +49,10 @@ export function startParley(
 }
 
 /** Starts bench/ceiling-server.ts (through tsx, which costs only at start-up). */
-export function startCeiling(): Promise<Server> {
+/** A server of bench/ that answers anything (by default the bare node:http ceiling), with its arguments. */
+export function startCeiling(file = 'ceiling-server.ts', args: string[] = []): Promise<Server> {
   const answers = (status: number) => status > 0;
-  return start(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'ceiling-server.ts')], '/', answers, {});
+  return start(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, file), ...args], '/', answers, {});
 }
 
 async function start(
