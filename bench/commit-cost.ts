@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { migrate } from '../src/storage/sqlite/migrations.js';
 import { openSqliteDatabase } from '../src/storage/sqlite/open-database.js';
-import { SqliteWrites } from '../src/storage/sqlite/sqlite-writes.js';
+import { SqliteWrites, type WriteCommand } from '../src/storage/sqlite/sqlite-writes.js';
 import { WriteBatch } from '../src/storage/sqlite/write-batch.js';
 import { Random } from './generate/random.js';
 import { runBench } from './support/entry.js';
@@ -61,9 +61,15 @@ function measure(layout: string, size: number): number[] {
     for (let round = 0; round < BATCHES; round++) {
       for (let index = 0; index < size; index++) {
         const chat = String(1 + random.below(CHATS));
-        const command = { kind: 'addMessage', chatId: chat, authorId: chat, text: 'see you at lunch', now: round };
+        const command: WriteCommand = {
+          kind: 'addMessage',
+          chatId: chat,
+          authorId: chat,
+          text: 'see you at lunch',
+          now: round,
+        };
         batch.enqueue(
-          () => writes.apply(command as Parameters<SqliteWrites['apply']>[0]),
+          () => writes.apply(command),
           () => {},
         );
       }

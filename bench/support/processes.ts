@@ -48,8 +48,10 @@ export function startParley(
   return start(process.execPath, [...nodeArgs, path.join(dist, 'main.js')], '/readyz', ready, env);
 }
 
-/** Starts bench/ceiling-server.ts (through tsx, which costs only at start-up). */
-/** A server of bench/ that answers anything (by default the bare node:http ceiling), with its arguments. */
+/**
+ * Starts a server of bench/ that answers anything, by default the bare node:http ceiling, with its
+ * arguments (through tsx, which costs only at start-up).
+ */
 export function startCeiling(file = 'ceiling-server.ts', args: string[] = []): Promise<Server> {
   const answers = (status: number) => status > 0;
   return start(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, file), ...args], '/', answers, {});
