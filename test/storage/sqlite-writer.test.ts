@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { ParleyError } from '../../src/errors.js';
 import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { ThreadStarter } from '../../src/storage/sqlite/thread-writer.js';
+import { type ThreadStarter, WRITES_PER_MESSAGE, type WriterRequest } from '../../src/storage/sqlite/thread-writer.js';
 import { startSourceThread } from '../support/source-threads.js';
 import { scratchSqliteFile } from '../support/sqlite-files.js';
 
@@ -71,7 +71,8 @@ test('a writer thread that dies fails its waiting writes as unavailable, and the
   try {
     assert.ok((await storage.addUser('before')).ok);
     // Submitted, then the thread ends before it can have answered: whether they committed is unknown.
-    const waiting = Array.from({ length: 20 }, (_, i) => storage.addUser(`during ${i}`));
+    // Fewer than a full message, so that none goes over before the end of this turn.
+    const waiting = Array.from({ length: WRITES_PER_MESSAGE - 1 }, (_, i) => storage.addUser(`during ${i}`));
     const ended = threads[0]?.terminate();
     const settled = await Promise.allSettled(waiting);
     await ended;
@@ -83,6 +84,36 @@ test('a writer thread that dies fails its waiting writes as unavailable, and the
     assert.ok(after.ok, 'a new thread takes the next write');
     assert.equal(threads.length, 2);
     assert.equal(countRows(scratch.file, 'users'), 2);
+  } finally {
+    await storage.close();
+    scratch.remove();
+  }
+});
+
+test('the writes of a long turn go over in full messages as they come, and each gets its own answer', async () => {
+  const { storage, threads, scratch } = openWatched();
+  try {
+    await storage.migrate();
+    const worker = threads[0] as Worker;
+    const sizes: number[] = [];
+    const post = worker.postMessage.bind(worker);
+    worker.postMessage = (request: WriterRequest) => {
+      if ('commands' in request) sizes.push(request.commands.length);
+      post(request);
+    };
+    const count = 2 * WRITES_PER_MESSAGE + 3;
+    const writes = Array.from({ length: count }, (_, i) => storage.addUser(`user ${i}`));
+    // Two full messages left during the turn itself; the rest waits for its end.
+    assert.deepEqual(sizes, [WRITES_PER_MESSAGE, WRITES_PER_MESSAGE]);
+    const results = await Promise.all(writes);
+    assert.deepEqual(sizes, [WRITES_PER_MESSAGE, WRITES_PER_MESSAGE, 3]);
+    const ids = results.map((result) => (result.ok ? Number(result.id) : Number.NaN));
+    assert.deepEqual(
+      ids,
+      ids.map((_, i) => (ids[0] as number) + i),
+      'one id each, in the order written',
+    );
+    assert.equal(countRows(scratch.file, 'users'), count);
   } finally {
     await storage.close();
     scratch.remove();

@@ -4,7 +4,7 @@ import { ParleyError } from '../../errors.js';
 import type { WriteCommand, WriteOutcome } from './sqlite-writes.js';
 import type { Writer } from './writer.js';
 
-/** To the writer's thread: the writes of one turn of this thread, each with its sequence number; or close. */
+/** To the writer's thread: writes of this thread, each with its sequence number; or close. */
 export type WriterRequest = { commands: [number, WriteCommand][] } | { close: true };
 /** From it: that its connection is open, then the outcomes of each group commit, with the commit counters. */
 export type WriterReply = { ready: true } | CommitReply;
@@ -16,6 +16,14 @@ interface CommitReply {
 export interface WriterThreadData {
   file: string;
 }
+
+/**
+ * Writes go over at the end of each turn of this thread, or as soon as this many are waiting. A turn
+ * that reads many requests at once would otherwise hold its first writes back while the writer idles:
+ * the next commit would start late, carrying only the writes of turns before. More messages would cost
+ * this thread a postMessage each, and the writer a commit each when it is idle.
+ */
+export const WRITES_PER_MESSAGE = 8;
 
 // The thread's code sits next to this file, with the same extension: compiled (.js), or the source (.ts).
 const WORKER_URL = new URL(`./write-worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`, import.meta.url);
@@ -36,7 +44,7 @@ interface Waiting {
 /**
  * Writes on a connection of their own in a worker thread, so that the group commit's fsync never stops
  * this thread: requests go on being read, answered and served from the reading connection while a batch
- * commits. The writes of one turn go over in one message, and each commit's outcomes come back in one.
+ * commits. Writes go over in messages of up to WRITES_PER_MESSAGE, and each commit's outcomes come back in one.
  * The thread keeps the process alive only while writes are waiting for it.
  */
 export class ThreadWriter implements Writer {
@@ -70,6 +78,7 @@ export class ThreadWriter implements Writer {
       this.waiting.set(seq, { resolve, reject });
       if (this.queued.length === 0) setImmediate(this.sendQueued);
       this.queued.push([seq, command]);
+      if (this.queued.length === WRITES_PER_MESSAGE) this.send();
     });
   }
 
@@ -102,6 +111,8 @@ export class ThreadWriter implements Writer {
   }
 
   private send(): void {
+    // What a full message took already, the turn's end finds gone.
+    if (this.queued.length === 0) return;
     const commands = this.queued;
     this.queued = [];
     // A thread that stopped (it could not open the file, say) is started again for the next writes.
