@@ -12,7 +12,9 @@ runBench('bench', async ({ settings, log, save }) => {
   const profiles: ServerProfile[] = [];
   for (const backend of settings.profile) profiles.push(await profileAddMessage(backend, settings));
 
-  log(`\n/messages/add, ${settings.connections} connections, median of ${settings.rounds} round(s):\n`);
+  log(
+    `\n/messages/add, ${settings.connections} connections, load from ${settings.generator}, median of ${settings.rounds} round(s):\n`,
+  );
   log(addMessage.table);
   if (shapes) {
     log(`\nData shapes (single connection p50 unless req/s), median of ${settings.rounds} round(s):\n`);

@@ -1,3 +1,6 @@
+import type { LoadGenerator } from './load/http-load.js';
+import { wrkInstalled } from './load/wrk-load.js';
+
 /**
  * What a benchmark run does and for how long, read once from the environment. `BENCH_QUICK=1` is a
  * smoke run of a few seconds per figure; every other variable overrides one knob of either mode.
@@ -13,6 +16,8 @@ export interface BenchSettings {
   /** Seconds of each single-connection latency probe. */
   readonly probeDuration: number;
   readonly connections: number;
+  /** What loads the servers of the /messages/add comparison: wrk when it is installed. */
+  readonly generator: LoadGenerator;
   /** Which throughput targets to run: ceiling, sqlite, postgres, mariadb, pgbench (and the diagnostics). */
   readonly targets: readonly string[];
   /** Which backends the data-shape figures run on (generated data): sqlite, postgres. */
@@ -43,6 +48,7 @@ export function loadSettings(env: Env = process.env): BenchSettings {
     warmup: seconds(env, 'BENCH_WARMUP', quick ? 0.5 : 2),
     probeDuration: seconds(env, 'BENCH_PROBE_DURATION', quick ? 0.5 : 3),
     connections: integer(env, 'BENCH_CONNECTIONS', 50),
+    generator: generator(env),
     targets: list(env, 'BENCH_TARGETS', ['ceiling', 'sqlite', 'postgres', 'mariadb', 'pgbench']),
     shapeBackends: list(env, 'BENCH_SHAPES', quick ? ['sqlite'] : ['sqlite', 'postgres']),
     deepChat: integer(env, 'BENCH_DEEP_CHAT', quick ? 20_000 : 1_000_000),
@@ -53,6 +59,13 @@ export function loadSettings(env: Env = process.env): BenchSettings {
     quietCores: Number(env.BENCH_QUIET_CORES ?? 0.3),
     logLevel: env.BENCH_LOG_LEVEL ?? 'info',
   });
+}
+
+function generator(env: Env): LoadGenerator {
+  const raw = env.BENCH_LOAD;
+  if (raw === undefined || raw === '') return wrkInstalled() ? 'wrk' : 'autocannon';
+  if (raw !== 'wrk' && raw !== 'autocannon') throw new Error(`BENCH_LOAD must be wrk or autocannon, got ${raw}`);
+  return raw;
 }
 
 function integer(env: Env, name: string, fallback: number): number {

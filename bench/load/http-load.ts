@@ -2,6 +2,10 @@ import { availableParallelism } from 'node:os';
 import autocannon, { type Client } from 'autocannon';
 import { type CpuUsage, cpuSnapshot, cpuUsage } from '../support/cpu-usage.js';
 import { percentile, Samples } from '../support/stats.js';
+import { runWrk } from './wrk-load.js';
+
+/** The programs that can load a server: wrk (C, from Debian's packages) or autocannon (Node, from npm). */
+export type LoadGenerator = 'wrk' | 'autocannon';
 
 /** One run of POSTs for a fixed time, after which every request in flight is still waited for. */
 export interface LoadSpec {
@@ -13,6 +17,8 @@ export interface LoadSpec {
   seconds: number;
   /** Processes besides this one whose CPU counts as the benchmark's own (the server). */
   watch?: readonly number[];
+  /** autocannon unless named: its runs end drained, which keeps count checks exact. */
+  generator?: LoadGenerator;
 }
 
 export interface LoadResult {
@@ -25,8 +31,8 @@ export interface LoadResult {
   rate: number;
   p50: number;
   p99: number;
-  /** Stopped by the time limit with requests in flight, whose answers were dropped unseen. */
-  cut: boolean;
+  /** Requests that may have reached the server without their answers being counted: in flight when the generator stopped. */
+  unseen: number;
   statuses: Record<string, number>;
   /** Cores used during the run: by the load generator and the server, the database, everything else, stolen. */
   cpu?: CpuUsage;
@@ -37,6 +43,11 @@ const MAX_REQUESTS = 20_000_000;
 /** Bodies each connection cycles through; each is built into a request buffer once. */
 const WINDOW = 200;
 
+/** Runs the load of `spec` with its generator. */
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return spec.generator === 'wrk' ? runWrk(spec) : runAutocannon(spec);
+}
+
 /**
  * Runs autocannon against one path for `spec.seconds`, then lets every connection finish the request
  * it has in flight before it stops: the run ends with every request answered, so that what the server
@@ -44,7 +55,7 @@ const WINDOW = 200;
  * answers in flight, which the server may well have committed). Latencies are recorded here from
  * autocannon's per-request timings, in fractional milliseconds (its histograms keep whole ones).
  */
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const latencies = new Samples();
   const clients: Client[] = [];
   const pids = [process.pid, ...(spec.watch ?? [])];
@@ -104,7 +115,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     rate: seconds > 0 ? ok / seconds : 0,
     p50: percentile(latencies.all, 0.5),
     p99: percentile(latencies.all, 0.99),
-    cut,
+    unseen: cut ? spec.connections : 0,
     statuses,
     cpu,
   };

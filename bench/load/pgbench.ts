@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { statements } from '../../src/storage/postgres/statements.js';
+import { runCommand } from '../support/command.js';
 import { cpuSnapshot, cpuUsage } from '../support/cpu-usage.js';
 import { outDir } from '../support/paths.js';
 import { percentile, Samples } from '../support/stats.js';
@@ -46,7 +46,7 @@ export async function runPgbench(spec: PgbenchSpec): Promise<LoadResult> {
   args.push('-T', String(Math.max(1, Math.round(spec.seconds))), '-f', scriptFile, '-l');
   args.push('--log-prefix', path.join(dir, logPrefix), spec.url);
   const before = cpuSnapshot([process.pid]);
-  const output = await run('pgbench', args, dir, spec.seconds * 3 + 30);
+  const output = await runCommand('pgbench', args, dir, spec.seconds * 3 + 30);
   // pgbench has exited and been reaped: its CPU is in this process's children's time.
   const cpu = cpuUsage(before, cpuSnapshot([process.pid]), availableParallelism());
   const latencies = readLatencies(dir, logPrefix);
@@ -62,7 +62,7 @@ export async function runPgbench(spec: PgbenchSpec): Promise<LoadResult> {
     rate,
     p50: percentile(latencies.all, 0.5),
     p99: percentile(latencies.all, 0.99),
-    cut: false,
+    unseen: 0,
     statuses: {},
     cpu,
   };
@@ -87,24 +87,4 @@ function readLatencies(dir: string, prefix: string): Samples {
     rmSync(full);
   }
   return samples;
-}
-
-function run(command: string, args: string[], cwd: string, limitSeconds: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
-    const watchdog = setTimeout(() => child.kill('SIGTERM'), limitSeconds * 1000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(watchdog);
-      if (code === 0) resolve(output);
-      else reject(new Error(`${command} exited with ${code}: ${output.slice(-2000)}`));
-    });
-  });
 }

@@ -1,6 +1,7 @@
 import { type LoadResult, runLoad } from '../load/http-load.js';
 import { addMessageScript, runPgbench } from '../load/pgbench.js';
 import type { BenchSettings } from '../settings.js';
+import { type CountCheck, countCheck } from '../support/count-check.js';
 import {
   type BenchDatabase,
   createMysqlDatabase,
@@ -12,12 +13,6 @@ import {
 import { BASELINE_DIST, type Server, startCeiling, startParley } from '../support/processes.js';
 import { type ServerFigures, scrapeFigures, writesPerCommit } from '../support/server-figures.js';
 import { createPairChats, messageBodies, PAIR_CHATS, type TargetChat } from '../workload/chat-pairs.js';
-
-/** What a run wrote, read back from the database once the writer has stopped. */
-export interface CountCheck {
-  expected: number;
-  found: number;
-}
 
 export interface TargetRun {
   load: LoadResult;
@@ -126,8 +121,7 @@ export async function measureParley(
       await server.stop();
     }
     const found = await database.scalar('SELECT count(*) FROM messages');
-    const check = { expected: loads.warmup.ok + loads.measured.ok, found };
-    return { load: loads.measured, check, server: loads.server };
+    return { load: loads.measured, check: countCheck(found, loads.warmup, loads.measured), server: loads.server };
   } finally {
     await database.drop();
   }
@@ -147,7 +141,7 @@ async function measurePgbench(settings: BenchSettings, clients: number): Promise
     const warmup = await runPgbench({ ...base, seconds: Math.max(1, settings.warmup) });
     const measured = await runPgbench({ ...base, seconds: settings.duration });
     const found = await database.scalar('SELECT count(*) FROM messages');
-    return { load: measured, check: { expected: warmup.ok + measured.ok, found } };
+    return { load: measured, check: countCheck(found, warmup, measured) };
   } finally {
     await database.drop();
   }
@@ -185,6 +179,7 @@ async function warmThenMeasure(server: Server, bodies: readonly string[], settin
     bodies,
     connections: settings.connections,
     watch: [server.pid],
+    generator: settings.generator,
   };
   const warmup = await runLoad({ ...base, seconds: settings.warmup });
   const before = await scrapeFigures(server.url);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type LoadResult, runLoad } from '../load/http-load.js';
 import type { BenchSettings } from '../settings.js';
+import { type CountCheck, countCheck } from '../support/count-check.js';
 import type { BenchDatabase } from '../support/databases.js';
 import type { Server } from '../support/processes.js';
-import type { CountCheck } from './add-message-targets.js';
 
 /** Unloaded latency: one connection asking the same thing again and again, after a short warm-up. */
 export async function latencyProbe(
@@ -48,7 +48,7 @@ export async function writeProbe(
   const warmup = await runLoad({ ...spec, seconds: settings.warmup });
   const load = await runLoad({ ...spec, seconds: settings.duration });
   const found = await database.scalar(`SELECT count(*) FROM messages WHERE id > ${before}`);
-  return { load, check: { expected: warmup.ok + load.ok, found }, before };
+  return { load, check: countCheck(found, warmup, load), before };
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { type Dataset, type GeneratedBackend, generateDataset, parseSize } from '../generate/dataset.js';
 import type { LoadResult } from '../load/http-load.js';
 import type { BenchSettings } from '../settings.js';
+import { describeCheck } from '../support/count-check.js';
 import { sqliteDatabase } from '../support/databases.js';
 import { outDir } from '../support/paths.js';
 import { startParley } from '../support/processes.js';
@@ -91,12 +92,11 @@ async function measureScale({ database, manifest }: Dataset, settings: BenchSett
 const label = (size: number) => (size >= 1e6 ? `${size / 1e6}M` : size >= 1e3 ? `${size / 1e3}k` : String(size));
 
 function describe(round: ScaleRound): string {
-  const { expected, found } = round.add.check;
   return [
     `chats/get (10 chats) ${ms(round.lightChats.p50)}`,
     `chats/get (10,000 chats, limit 10) ${ms(round.heavyChatsPage.p50)}`,
     `messages/add ${round.add.load.rate.toFixed(0)} req/s p50 ${ms(round.add.load.p50)}`,
-    `database holds ${found} of ${expected} 2xx`,
+    describeCheck(round.add.check),
   ].join(', ');
 }
 

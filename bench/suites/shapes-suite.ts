@@ -3,13 +3,13 @@ import path from 'node:path';
 import { type Dataset, type GeneratedBackend, generateDataset } from '../generate/dataset.js';
 import type { LoadResult } from '../load/http-load.js';
 import type { BenchSettings } from '../settings.js';
+import { type CountCheck, checkHolds } from '../support/count-check.js';
 import { postgresReachable, sqliteDatabase } from '../support/databases.js';
 import { outDir } from '../support/paths.js';
 import { startParley } from '../support/processes.js';
 import { settle } from '../support/quiet.js';
 import { median } from '../support/stats.js';
 import { markdownTable, ms, ratio } from '../support/table.js';
-import type { CountCheck } from './add-message-targets.js';
 import {
   bodiesForChat,
   type HistoryProbe,
@@ -147,7 +147,7 @@ async function measureShapes(
 }
 
 function describe(round: ShapeRound): string {
-  const check = ({ expected, found }: CountCheck) => (expected === found ? 'exact' : `${found} of ${expected}!`);
+  const check = (counts: CountCheck) => (checkHolds(counts) ? 'exact' : `${counts.found} of ${counts.expected}!`);
   return [
     `chats/get ${ms(round.lightChats.p50)} vs ${ms(round.heavyChats.p50)}`,
     `(limit ${CHAT_PAGE}: ${ms(round.lightChatsPage.p50)} vs ${ms(round.heavyChatsPage.p50)})`,
