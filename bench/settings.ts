@@ -65,6 +65,8 @@ function generator(env: Env): LoadGenerator {
   const raw = env.BENCH_LOAD;
   if (raw === undefined || raw === '') return wrkInstalled() ? 'wrk' : 'autocannon';
   if (raw !== 'wrk' && raw !== 'autocannon') throw new Error(`BENCH_LOAD must be wrk or autocannon, got ${raw}`);
+  if (raw === 'wrk' && !wrkInstalled())
+    throw new Error('BENCH_LOAD=wrk, but wrk is not installed (apt-get install wrk)');
   return raw;
 }
 
