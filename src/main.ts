@@ -1,20 +1,24 @@
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { EventHub } from './live/event-hub.js';
-import { channelOf, RedisSignal } from './live/redis-signal.js';
 import { LocalSignal } from './live/signal.js';
 import { startKeyJanitor } from './storage/key-janitor.js';
-import { openStorage } from './storage/open-storage.js';
+import { storageOpener } from './storage/open-storage.js';
 
 /** Starts Parley: settings from the environment, storage, HTTP; stops cleanly on SIGTERM and SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const storage = openStorage(config.database, {
+  // Only what the settings name is loaded: one database driver, and Redis's client only with REDIS_URL.
+  const openStorage = await storageOpener(config.database);
+  const redis = config.redisUrl ? { url: config.redisUrl, ...(await import('./live/redis-signal.js')) } : undefined;
+
+  // From here everything is built in one turn, so the callbacks below cannot run before `app` exists.
+  const storage = openStorage({
     // Called back asynchronously, once the app (and its logger) exists.
     onUnavailable: (error) => app.log.warn({ err: error }, 'database not reachable yet; retrying every second'),
   });
-  const signal = config.redisUrl
-    ? new RedisSignal(config.redisUrl, channelOf(config.database), (error) =>
+  const signal = redis
+    ? new redis.RedisSignal(redis.url, redis.channelOf(config.database), (error) =>
         app.log.warn({ err: error }, 'Redis is not reachable; live events reach other processes at the next poll'),
       )
     : new LocalSignal();

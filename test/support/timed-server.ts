@@ -6,12 +6,12 @@
  */
 import { buildApp, type HttpTimeouts } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { openStorage } from '../../src/storage/open-storage.js';
+import { storageOpener } from '../../src/storage/open-storage.js';
 import { startSourceThread } from './source-threads.js';
 
 const config = loadConfig();
 const timeouts = JSON.parse(process.env.PARLEY_TEST_HTTP_TIMEOUTS ?? '{}') as Partial<HttpTimeouts>;
-const storage = openStorage(config.database, { startThread: startSourceThread });
+const storage = (await storageOpener(config.database))({ startThread: startSourceThread });
 const app = buildApp({ storage, logger: { level: config.logLevel }, timeouts });
 
 process.once('SIGTERM', async () => {
