@@ -14,7 +14,7 @@ export type StorageOpener = (options?: OpenStorageOptions) => Storage;
 
 /**
  * Loads the module of the backend the configuration names, and only that one: the drivers of the others
- * would cost every process some 17 MiB of memory it never uses. Its opener opens SQLite at once (a file
+ * would cost every process some 13 MiB of memory it never uses. Its opener opens SQLite at once (a file
  * that cannot be opened stops the process); a network database may come up after the server, so it is
  * reached lazily and migrated as soon as it answers.
  */
