@@ -14,7 +14,6 @@ async function main(): Promise<void> {
 
   // From here everything is built in one turn, so the callbacks below cannot run before `app` exists.
   const storage = openStorage({
-    // Called back asynchronously, once the app (and its logger) exists.
     onUnavailable: (error) => app.log.warn({ err: error }, 'database not reachable yet; retrying every second'),
   });
   const signal = redis

@@ -1,4 +1,5 @@
 import type { DatabaseConfig } from '../config.js';
+import { ReadyStorage } from './ready-storage.js';
 import type { ThreadStarter } from './sqlite/thread-writer.js';
 import type { Storage } from './storage.js';
 
@@ -25,17 +26,11 @@ export async function storageOpener(database: DatabaseConfig): Promise<StorageOp
       return (options = {}) => openSqliteStorage(database.file, Date.now, options.startThread);
     }
     case 'postgres': {
-      const [{ PostgresStorage }, { ReadyStorage }] = await Promise.all([
-        import('./postgres/postgres-storage.js'),
-        import('./ready-storage.js'),
-      ]);
+      const { PostgresStorage } = await import('./postgres/postgres-storage.js');
       return (options = {}) => new ReadyStorage(new PostgresStorage(database.url), options.onUnavailable);
     }
     case 'mysql': {
-      const [{ MysqlStorage }, { ReadyStorage }] = await Promise.all([
-        import('./mysql/mysql-storage.js'),
-        import('./ready-storage.js'),
-      ]);
+      const { MysqlStorage } = await import('./mysql/mysql-storage.js');
       return (options = {}) => new ReadyStorage(new MysqlStorage(database.url), options.onUnavailable);
     }
   }
