@@ -43,9 +43,9 @@ end
 const THREADS = 1;
 
 /**
- * Runs wrk for `spec.seconds` (whole seconds, at least one). wrk is written in C and spends far less
- * CPU per request than a generator in Node: on a machine whose cores the server shares with its load,
- * it leaves the server what it would have on its own. Its timed stop drops the answers in flight,
+ * Runs wrk for `spec.seconds` (whole seconds, at least one). wrk is written in C and spends less CPU
+ * per request than autocannon in this process (about half, against Parley): on a machine whose cores the
+ * server shares with its load, it leaves the server more of them. Its timed stop drops the answers in flight,
  * at most one per connection: the result says so (`unseen`), and a count check allows for them.
  */
 export async function runWrk(spec: LoadSpec): Promise<LoadResult> {
