@@ -45,6 +45,34 @@ function ceilingTarget(name: string, file: string, args: string[] = []): AddMess
   };
 }
 
+/**
+ * bench/sqlite-ceiling-server.ts on a fresh durable file: the least work a durable /messages/add can do,
+ * counted as Parley is.
+ */
+function durableCeilingTarget(name: string, schema: 'parley' | 'bare'): AddMessageTarget {
+  return {
+    name,
+    available: async () => true,
+    async measure(settings) {
+      const database = freshSqlite();
+      try {
+        const file = database.url.slice('sqlite:'.length);
+        const server = await startCeiling('sqlite-ceiling-server.ts', [file, String(PAIR_CHATS), schema]);
+        let loads: WarmLoad;
+        try {
+          loads = await warmThenMeasure(server, messageBodies(placeholderChats()), settings);
+        } finally {
+          await server.stop();
+        }
+        const found = await database.scalar('SELECT count(*) FROM messages');
+        return { load: loads.measured, check: countCheck(found, loads.warmup, loads.measured) };
+      } finally {
+        await database.drop();
+      }
+    },
+  };
+}
+
 let runs = 0;
 export const freshSqlite = () => sqliteDatabase(`add-message-${process.pid}-${++runs}.db`);
 /** The same, on tmpfs: fsync costs nothing there. A diagnostic: what durability costs. */
@@ -66,6 +94,8 @@ export const ADD_MESSAGE_TARGETS: Record<string, AddMessageTarget> = {
   // Diagnostics, not run unless named in BENCH_TARGETS.
   'ceiling-fastify': ceilingTarget('Fastify alone', 'fastify-ceiling-server.ts'),
   'ceiling-fastify-schema': ceilingTarget('Fastify alone, Parley’s schema', 'fastify-ceiling-server.ts', ['schema']),
+  'ceiling-sqlite': durableCeilingTarget('node:http + SQLite group commit', 'parley'),
+  'ceiling-sqlite-bare': durableCeilingTarget('the same on a bare table', 'bare'),
   'sqlite-tmpfs': parleyTarget('Parley SQLite on tmpfs', async () => freshTmpfsSqlite()),
   'pgbench-pool': {
     name: `pgbench, ${PARLEY_POOL_SIZE} clients`,
