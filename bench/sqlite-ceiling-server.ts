@@ -4,9 +4,9 @@ import { openSqliteDatabase } from '../src/storage/sqlite/open-database.js';
 
 /**
  * A diagnostic between the ceiling and Parley SQLite: the least work a durable /messages/add can do, as
- * the 0.70× goal was first measured. node:http reads the body and `JSON.parse`s it; the messages of one turn of the event loop are
- * inserted and committed on this thread in one transaction (`synchronous=FULL`, as Parley opens its file),
- * and only then answered `201 {"id": …}`. Parley's schema with all its indexes, seeded as the Parley runs
+ * the 0.70× goal was first measured. node:http reads the body and `JSON.parse`s it; the messages of one
+ * turn of the event loop are inserted and committed on this thread in one transaction
+ * (`synchronous=FULL`, as Parley opens its file), and only then answered `201 {"id": …}`. Parley's schema with all its indexes, seeded as the Parley runs
  * are (chat k holds users 2k-1 and 2k); no framework, validation, chat rules, event log or log lines.
  * With `bare`, one table of messages with one index on the chat instead, and no foreign keys: what
  * Parley's schema costs.

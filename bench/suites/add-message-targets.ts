@@ -53,23 +53,14 @@ function durableCeilingTarget(name: string, schema: 'parley' | 'bare'): AddMessa
   return {
     name,
     available: async () => true,
-    async measure(settings) {
-      const database = freshSqlite();
-      try {
-        const file = database.url.slice('sqlite:'.length);
-        const server = await startCeiling('sqlite-ceiling-server.ts', [file, String(PAIR_CHATS), schema]);
-        let loads: WarmLoad;
-        try {
-          loads = await warmThenMeasure(server, messageBodies(placeholderChats()), settings);
-        } finally {
-          await server.stop();
-        }
-        const found = await database.scalar('SELECT count(*) FROM messages');
-        return { load: loads.measured, check: countCheck(found, loads.warmup, loads.measured) };
-      } finally {
-        await database.drop();
-      }
-    },
+    measure: (settings) =>
+      measureStored(
+        async () => freshSqlite(),
+        (database) =>
+          startCeiling('sqlite-ceiling-server.ts', [database.url.slice('sqlite:'.length), String(PAIR_CHATS), schema]),
+        async () => messageBodies(placeholderChats()),
+        settings,
+      ),
   };
 }
 
@@ -135,18 +126,33 @@ function baselineTarget(
  * Parley on a fresh database: two-member chats created through the API, then the sized load, then the
  * server stopped and the messages counted straight from the database.
  */
-export async function measureParley(
+export function measureParley(
   create: () => Promise<BenchDatabase>,
   settings: BenchSettings,
   nodeArgs: string[] = [],
   dist?: string,
 ): Promise<TargetRun> {
+  return measureStored(
+    create,
+    (database) => startParley(database.url, settings.logLevel, nodeArgs, {}, dist),
+    async (server) => messageBodies(await createPairChats(server.url)),
+    settings,
+  );
+}
+
+/** A server that stores into a fresh database: its sized load, then the messages counted in the database. */
+async function measureStored(
+  create: () => Promise<BenchDatabase>,
+  start: (database: BenchDatabase) => Promise<Server>,
+  bodiesFor: (server: Server) => Promise<string[]>,
+  settings: BenchSettings,
+): Promise<TargetRun> {
   const database = await create();
   try {
-    const server = await startParley(database.url, settings.logLevel, nodeArgs, {}, dist);
+    const server = await start(database);
     let loads: WarmLoad;
     try {
-      loads = await warmThenMeasure(server, messageBodies(await createPairChats(server.url)), settings);
+      loads = await warmThenMeasure(server, await bodiesFor(server), settings);
     } finally {
       await server.stop();
     }
