@@ -1,7 +1,7 @@
-import { invalid } from '../errors.js';
-import type { ChatPosition } from '../storage/storage.js';
+import type { Id } from '../model/entities.js';
+import { invalid } from '../model/errors.js';
+import type { ChatPosition } from '../model/pages.js';
 import { canonicalId } from './ids.js';
-import type { Id } from './model.js';
 
 /** The last millisecond of the year 9999: every backend stores times up to here, and no chat is stamped later. */
 const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

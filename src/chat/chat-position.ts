@@ -1,5 +1,5 @@
-import type { ChatPosition } from '../storage/storage.js';
-import type { Chat } from './model.js';
+import type { Chat } from '../model/entities.js';
+import type { ChatPosition } from '../model/pages.js';
 
 /** Where a chat stands in its members' lists (see ChatPosition). */
 export function chatPosition(chat: Chat): ChatPosition {

@@ -1,10 +1,13 @@
-import { conflict, invalid, notFound, ParleyError } from '../errors.js';
-import type { IdempotencyKey, MessagePage, Storage } from '../storage/storage.js';
+import type { Chat, Id, Message } from '../model/entities.js';
+import { conflict, invalid, notFound, ParleyError } from '../model/errors.js';
 import { decodeChatCursor, encodeChatCursor } from './chat-cursor.js';
 import { chatPosition } from './chat-position.js';
+import { type CommitListener, NO_LISTENER } from './commit-listener.js';
 import { fingerprint } from './fingerprint.js';
+import { HistoryReader } from './history-pages.js';
 import { canonicalId } from './ids.js';
-import type { Chat, Id, Message } from './model.js';
+import type { PostRefusal } from './post-rules.js';
+import type { IdempotencyKey, Storage } from './storage-port.js';
 
 /** An id as a client may send it. */
 export type IdInput = string | number;
@@ -28,10 +31,9 @@ export interface MessageQuery {
 
 /** The chat's rules: what may be created, by whom, and what each refusal means. Knows no HTTP. */
 export class ChatService {
-  /** `onCreated` hears of every chat and message committed, so that live streams can carry it. */
   constructor(
     private readonly storage: Storage,
-    private readonly onCreated: () => void = () => {},
+    private readonly commits: CommitListener = NO_LISTENER,
   ) {}
 
   async addUser(username: string, key?: string): Promise<Id> {
@@ -49,7 +51,7 @@ export class ChatService {
     const memberIds = members.map((member) => member.id as Id);
     const result = await this.storage.addChat(name, memberIds, guard(key, 'chats/add', name, memberIds));
     if (result.ok) {
-      this.onCreated();
+      this.commits.committed();
       return result.id;
     }
     if (result.reason === 'key_reused') throw keyReused(key);
@@ -62,22 +64,18 @@ export class ChatService {
     if (chatId === undefined) throw notFound(`chat ${chat} does not exist`);
     const authorId = canonicalId(author);
     if (authorId === undefined) throw notFound(`user ${author} does not exist`);
-    const idempotency = guard(key, 'messages/add', chatId, authorId, text);
-    const result = await this.storage.addMessage(chatId, authorId, text, idempotency);
+    const result = await this.storage.addMessage(
+      chatId,
+      authorId,
+      text,
+      guard(key, 'messages/add', chatId, authorId, text),
+    );
     if (result.ok) {
-      this.onCreated();
+      this.commits.committed();
       return result.id;
     }
-    switch (result.reason) {
-      case 'key_reused':
-        throw keyReused(key);
-      case 'unknown_chat':
-        throw notFound(`chat ${chatId} does not exist`);
-      case 'unknown_author':
-        throw notFound(`user ${authorId} does not exist`);
-      case 'not_a_member':
-        throw new ParleyError('not_a_member', `user ${authorId} is not a member of chat ${chatId}`);
-    }
+    if (result.reason === 'key_reused') throw keyReused(key);
+    throw postRefused(result.reason, chatId, authorId);
   }
 
   async chatsOfUser(user: IdInput, query: ChatListQuery = {}): Promise<ChatList> {
@@ -104,53 +102,15 @@ export class ChatService {
     if (query.before !== undefined && query.after !== undefined) {
       throw invalid('before and after cannot be used together: page one way at a time');
     }
-    const [side, anchor] = query.before !== undefined ? ['before', query.before] : ['after', query.after];
+    const [side, anchor] =
+      query.before !== undefined ? (['before', query.before] as const) : (['after', query.after] as const);
     const anchorId = anchor === undefined ? undefined : canonicalId(anchor);
     if (anchor !== undefined && anchorId === undefined) throw invalid(`${side}: message ${anchor} does not exist`);
-    const read = (page: MessagePage) => this.readMessages(chatId, page, side, anchorId);
-    if (query.limit !== undefined) return read({ limit: query.limit, [side]: anchorId });
-    if (side === 'before' && anchorId !== undefined) {
-      await read({ before: anchorId, limit: 1 });
-      return this.historyFrom(chatId, await read({ fromStart: true, limit: CHUNK }), anchorId);
-    }
-    const first = await read(
-      anchorId === undefined ? { fromStart: true, limit: CHUNK } : { after: anchorId, limit: CHUNK },
-    );
-    return first.length < CHUNK ? first : this.historyFrom(chatId, first);
-  }
-
-  /** Chunk after chunk forward from `first`, stopping before `stopAt` when given. */
-  private async *historyFrom(chatId: Id, first: Message[], stopAt?: Id): AsyncGenerator<Message[]> {
-    let chunk = first;
-    for (;;) {
-      const end = stopAt === undefined ? -1 : chunk.findIndex((message) => message.id === stopAt);
-      if (end >= 0) {
-        yield chunk.slice(0, end);
-        return;
-      }
-      yield chunk;
-      const last = chunk.at(-1);
-      if (chunk.length < CHUNK || last === undefined) return;
-      chunk = await this.readMessages(chatId, { after: last.id, limit: CHUNK }, 'after', last.id);
-    }
-  }
-
-  private async readMessages(chatId: Id, page: MessagePage, side: string, anchorId?: Id): Promise<Message[]> {
-    const result = await this.storage.messagesOfChat(chatId, page);
-    if (result.ok) return result.messages;
-    switch (result.reason) {
-      case 'unknown_chat':
-        throw notFound(`chat ${chatId} does not exist`);
-      case 'unknown_message':
-        throw invalid(`${side}: message ${anchorId} does not exist`);
-      case 'foreign_message':
-        throw invalid(`${side}: message ${anchorId} is not in chat ${chatId}`);
-    }
+    const history = new HistoryReader(this.storage, chatId, side, anchorId);
+    if (query.limit === undefined) return history.whole();
+    return history.page({ limit: query.limit, [side]: anchorId });
   }
 }
-
-/** Messages read per query when a whole history is asked for. */
-const CHUNK = 1000;
 
 function guard(key: string | undefined, method: string, ...inputs: (string | string[])[]): IdempotencyKey | undefined {
   return key === undefined ? undefined : { key, fingerprint: fingerprint(method, ...inputs) };
@@ -161,6 +121,17 @@ const keyReused = (key: string | undefined) =>
     'idempotency_key_reused',
     `Idempotency-Key ${JSON.stringify(key)} was first used for a different request; use a new key for a new request`,
   );
+
+function postRefused(refusal: PostRefusal, chatId: Id, authorId: Id): ParleyError {
+  switch (refusal) {
+    case 'unknown_chat':
+      return notFound(`chat ${chatId} does not exist`);
+    case 'unknown_author':
+      return notFound(`user ${authorId} does not exist`);
+    case 'not_a_member':
+      return new ParleyError('not_a_member', `user ${authorId} is not a member of chat ${chatId}`);
+  }
+}
 
 type Member = { id: Id; raw?: never } | { id: undefined; raw: IdInput };
 

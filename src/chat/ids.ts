@@ -1,4 +1,4 @@
-import type { Id } from './model.js';
+import type { Id } from '../model/entities.js';
 
 /** Ids are positive 64-bit integers, as every backend stores them. */
 const MAX_ID = 9223372036854775807n;

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ParleyError } from '../errors.js';
+import { ParleyError } from '../model/errors.js';
+import { problemOf } from './problem.js';
 
 /** What Node's HTTP parser reports, as a problem the client can act on. */
 function problemFor(code: string | undefined): ParleyError {
@@ -29,13 +30,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     return;
   }
   if (socket.writable && !answering) {
-    const problem = problemFor(error.code);
-    const body = JSON.stringify({
-      type: `urn:parley:problem:${problem.code}`,
-      title: problem.title,
-      status: problem.status,
-      detail: problem.detail,
-    });
+    const problem = problemOf(problemFor(error.code));
+    const body = JSON.stringify(problem);
     socket.write(
       `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
-import { ParleyError } from '../errors.js';
+import { ParleyError } from '../model/errors.js';
 
 /** A handler still running, in a list ordered by deadline (every handler gets the same time). */
 interface Running {

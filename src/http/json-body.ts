@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyRequest } from 'fastify';
 import { parse as parseLossless } from 'lossless-json';
 import secureJson from 'secure-json-parse';
-import { invalid, ParleyError } from '../errors.js';
+import { invalid, ParleyError } from '../model/errors.js';
 import { exactIds } from './exact-ids.js';
 
 const CURL_HINT = "send JSON: add -H 'Content-Type: application/json' to curl, or use curl --json";

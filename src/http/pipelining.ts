@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { invalid } from '../errors.js';
+import { invalid } from '../model/errors.js';
 
 /** Requests a connection sent that have no answer yet, kept on the socket itself. */
 const UNANSWERED = Symbol('parley.unanswered');

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EventSink } from '../live/event-sink.js';
-import type { LogEvent } from '../storage/storage.js';
+import type { LogEvent } from '../model/log-events.js';
 
 /** What a client may leave unread before it is dropped: far more than a burst, far less than a leak. */
 export const MAX_UNREAD_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Storage } from '../storage/storage.js';
+import type { Storage } from '../chat/storage-port.js';
 
 /** The storage's own figures, read from it at each scrape: group-commit batches and pool use. */
 export function registerStorageMetrics(registry: Registry, storage: Storage): void {

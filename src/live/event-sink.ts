@@ -1,4 +1,4 @@
-import type { LogEvent } from '../storage/storage.js';
+import type { LogEvent } from '../model/log-events.js';
 
 /** Where a subscription's events go: a client's stream, as the transport shapes it. */
 export interface EventSink {

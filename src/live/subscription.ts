@@ -1,11 +1,11 @@
-import type { Id } from '../chat/model.js';
-import type { LogEvent } from '../storage/storage.js';
+import type { Id } from '../model/entities.js';
+import type { LogEvent } from '../model/log-events.js';
 import type { EventSink } from './event-sink.js';
 
 /** The live streams a client can open. */
 export type LiveScope = { chat: Id } | { user: Id };
 
-/** What a subscription asks of its hub: to follow a chat it has just joined, and to be forgotten. */
+/** What a subscription asks of live delivery: to follow a chat it has just joined, and to be forgotten. */
 export interface SubscriptionHost {
   follow(subscription: Subscription, chatId: Id): void;
   forget(subscription: Subscription): void;
@@ -40,7 +40,7 @@ export class Subscription {
     this.sink = sink;
   }
 
-  /** A live event of the hub: written now when live, else queued behind the replay. */
+  /** A live event: written now when live, else queued behind the replay. */
   deliver(event: LogEvent): void {
     if (this.closed) return;
     if (this.queued === undefined) {

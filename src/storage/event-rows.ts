@@ -1,5 +1,6 @@
-import type { Id } from '../chat/model.js';
-import type { LogEvent } from './storage.js';
+import type { Id } from '../model/entities.js';
+import type { LogEvent } from '../model/log-events.js';
+import { chatOf, messageOf } from './rows.js';
 
 /** An event as the backends read it: a chat or a message in one set of columns. */
 export interface EventRow {
@@ -22,18 +23,16 @@ export const chatIdsOf = (rows: readonly EventRow[]): Id[] =>
 export function eventsFromRows(rows: readonly EventRow[], membersOf: ReadonlyMap<Id, Id[]>): LogEvent[] {
   return rows.map((row): LogEvent => {
     const position = Number(row.position);
-    const id = String(row.id);
     if (row.kind === 'chat') {
-      const chat = { id, name: row.name ?? '', users: membersOf.get(id) ?? [], created_at: row.created_at };
-      return { position, kind: 'chat', chat: { ...chat, last_message_at: null } };
+      const chat = chatOf(
+        { id: row.id, name: row.name ?? '' },
+        membersOf.get(String(row.id)) ?? [],
+        row.created_at,
+        null,
+      );
+      return { position, kind: 'chat', chat };
     }
-    const message = {
-      id,
-      chat: String(row.chat),
-      author: String(row.author),
-      text: row.text ?? '',
-      created_at: row.created_at,
-    };
+    const message = messageOf({ id: row.id, chat: row.chat, author: row.author, text: row.text ?? '' }, row.created_at);
     return { position, kind: 'message', message };
   });
 }

@@ -1,4 +1,4 @@
-import type { Storage } from './storage.js';
+import type { Storage } from '../chat/storage-port.js';
 
 /** Idempotency keys are kept at least this long, so a client may retry for a day. */
 export const KEY_RETENTION_MS = 24 * 60 * 60 * 1000;

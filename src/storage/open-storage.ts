@@ -1,7 +1,7 @@
+import type { Storage } from '../chat/storage-port.js';
 import type { DatabaseConfig } from '../config.js';
 import { ReadyStorage } from './ready-storage.js';
-import type { ThreadStarter } from './sqlite/thread-writer.js';
-import type { Storage } from './storage.js';
+import type { ThreadStarter } from './sqlite/index.js';
 
 export interface OpenStorageOptions {
   /** Told each time a network database cannot be migrated yet (it is retried every second). */
@@ -22,15 +22,15 @@ export type StorageOpener = (options?: OpenStorageOptions) => Storage;
 export async function storageOpener(database: DatabaseConfig): Promise<StorageOpener> {
   switch (database.kind) {
     case 'sqlite': {
-      const { openSqliteStorage } = await import('./sqlite/sqlite-storage.js');
+      const { openSqliteStorage } = await import('./sqlite/index.js');
       return (options = {}) => openSqliteStorage(database.file, Date.now, options.startThread);
     }
     case 'postgres': {
-      const { PostgresStorage } = await import('./postgres/postgres-storage.js');
+      const { PostgresStorage } = await import('./postgres/index.js');
       return (options = {}) => new ReadyStorage(new PostgresStorage(database.url), options.onUnavailable);
     }
     case 'mysql': {
-      const { MysqlStorage } = await import('./mysql/mysql-storage.js');
+      const { MysqlStorage } = await import('./mysql/index.js');
       return (options = {}) => new ReadyStorage(new MysqlStorage(database.url), options.onUnavailable);
     }
   }

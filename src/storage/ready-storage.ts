@@ -1,10 +1,9 @@
-import { ParleyError } from '../errors.js';
-import type { Storage } from './storage.js';
+import type { Storage } from '../chat/storage-port.js';
+import { unavailable } from '../model/errors.js';
 
 const RETRY_MS = 1000;
 
-const notReachableYet = () =>
-  new ParleyError('storage_unavailable', 'the database is not reachable yet; retry shortly');
+const notReachableYet = () => unavailable('the database is not reachable yet; retry shortly');
 
 /**
  * Serves a network database that may not be up yet (the seed starts the server and its database
@@ -50,7 +49,7 @@ export class ReadyStorage implements Storage {
   addChat: Storage['addChat'] = (...args) => this.whenReady(() => this.backend.addChat(...args));
   addMessage: Storage['addMessage'] = (...args) => this.whenReady(() => this.backend.addMessage(...args));
   chatsOfUser: Storage['chatsOfUser'] = (...args) => this.whenReady(() => this.backend.chatsOfUser(...args));
-  messagesOfChat: Storage['messagesOfChat'] = (...args) => this.whenReady(() => this.backend.messagesOfChat(...args));
+  messageRun: Storage['messageRun'] = (...args) => this.whenReady(() => this.backend.messageRun(...args));
   forgetIdempotencyKeys: Storage['forgetIdempotencyKeys'] = (...args) =>
     this.whenReady(() => this.backend.forgetIdempotencyKeys(...args));
   sequenceEvents: Storage['sequenceEvents'] = () => this.whenReady(() => this.backend.sequenceEvents());

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { type BrowserContext, chromium } from 'playwright-core';
-import { buildApp } from '../../src/app.js';
 import { CHAT_PATHS } from '../../src/http/routes/chat-routes.js';
+import { composeApp } from '../../src/server.js';
 import { sqlite } from '../support/backends.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -46,7 +46,7 @@ async function openBrowser(t: TestContext): Promise<BrowserContext> {
 /** The app on a real port of 127.0.0.1, as a browser reaches it. */
 async function serveApp(t: TestContext): Promise<string> {
   const database = await sqlite.open();
-  const app = buildApp({ storage: database.storage });
+  const app = composeApp({ storage: database.storage });
   t.after(async () => {
     await app.close();
     await database.close();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { HttpTimeouts } from '../../src/app.js';
+import type { HttpTimeouts } from '../../src/http/app.js';
 import { killGroup, startTimedServer } from '../support/process.js';
 import { RawConnection } from '../support/raw-http.js';
 

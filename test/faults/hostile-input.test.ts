@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { describe, type TestContext, test } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type HttpTimeouts } from '../../src/app.js';
+import type { Storage } from '../../src/chat/storage-port.js';
+import type { HttpTimeouts } from '../../src/http/app.js';
+import { composeApp } from '../../src/server.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
-import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { Storage } from '../../src/storage/storage.js';
 import { ApiClient } from '../support/api.js';
 import { describeWithService } from '../support/databases.js';
 import { faultSeed, scaled, until, within } from '../support/faults.js';
@@ -53,7 +54,7 @@ async function sqliteFixture(t: TestContext, timeouts?: Partial<HttpTimeouts>): 
   const storage = openSqliteStorage(scratch.file, Date.now, startSourceThread);
   await storage.migrate();
   const db = openSqliteDatabase(scratch.file);
-  const app = buildApp({ storage, timeouts });
+  const app = composeApp({ storage, timeouts });
   t.after(async () => {
     await app.close();
     await storage.close();
@@ -202,7 +203,7 @@ for (const backend of networkBackends) {
     const networkFixture = async (t: TestContext): Promise<Fixture> => {
       const database = await backend.createScratchDatabase();
       const storage: Storage = backend.storageAt(database.url);
-      const app = buildApp({ storage });
+      const app = composeApp({ storage });
       t.after(async () => {
         await app.close();
         await storage.close();

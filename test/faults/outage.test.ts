@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
-import { buildApp, type HttpTimeouts } from '../../src/app.js';
+import type { HttpTimeouts } from '../../src/http/app.js';
+import { composeApp } from '../../src/server.js';
 import { ReadyStorage } from '../../src/storage/ready-storage.js';
 import { type Answer, ApiClient } from '../support/api.js';
 import { describeWithService } from '../support/databases.js';
@@ -39,7 +40,7 @@ async function proxiedApi(backend: NetworkBackend, options: { open: boolean; tim
   const storage = new ReadyStorage(
     backend.storageAt(database.url.replace(backend.authority, `127.0.0.1:${proxy.port}`)),
   );
-  const api = new ApiClient(buildApp({ storage, timeouts: options.timeouts }));
+  const api = new ApiClient(composeApp({ storage, timeouts: options.timeouts }));
   const close = async () => {
     await api.app.close();
     await storage.close();

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
-import { HTTP_TIMEOUTS, type HttpTimeouts, PIPELINING_LIMIT } from '../../src/app.js';
+import { HTTP_TIMEOUTS, type HttpTimeouts, PIPELINING_LIMIT } from '../../src/http/app.js';
 import { faultSeed, percentile, rssMiB, scaled, seededRandom, sleep, watchRss } from '../support/faults.js';
 import { ensureBuilt, killGroup, startServer } from '../support/process.js';
 import { RawConnection } from '../support/raw-http.js';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { type HttpTimeouts, PIPELINING_LIMIT } from '../../src/app.js';
+import { type HttpTimeouts, PIPELINING_LIMIT } from '../../src/http/app.js';
 import { faultSeed, rssMiB, seededRandom, sleep, watchRss } from '../support/faults.js';
 import { RawConnection, statusesIn } from '../support/raw-http.js';
 import { readServerFigures } from '../support/server-watch.js';

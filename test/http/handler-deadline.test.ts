@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildApp } from '../../src/app.js';
-import type { AddMessageResult, Storage } from '../../src/storage/storage.js';
+import type { AddMessageResult, Storage } from '../../src/chat/storage-port.js';
+import { composeApp } from '../../src/server.js';
 import { ApiClient } from '../support/api.js';
 import { sqlite } from '../support/backends.js';
 
@@ -27,7 +27,7 @@ async function stalledStorage() {
 
 test('a handler still waiting at its deadline is answered 503 with Retry-After; its late result is dropped', async (t) => {
   const { storage, release, close } = await stalledStorage();
-  const api = new ApiClient(buildApp({ storage, timeouts: { handler: DEADLINE_MS } }));
+  const api = new ApiClient(composeApp({ storage, timeouts: { handler: DEADLINE_MS } }));
   t.after(async () => {
     await api.app.close();
     await close();
@@ -56,7 +56,7 @@ test('a handler still waiting at its deadline is answered 503 with Retry-After; 
 
 test('handlers that answer in time are not touched by the deadline, however many run at once', async (t) => {
   const database = await sqlite.open();
-  const api = new ApiClient(buildApp({ storage: database.storage, timeouts: { handler: DEADLINE_MS } }));
+  const api = new ApiClient(composeApp({ storage: database.storage, timeouts: { handler: DEADLINE_MS } }));
   t.after(async () => {
     await api.app.close();
     await database.close();

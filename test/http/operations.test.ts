@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { buildApp } from '../../src/app.js';
+import { composeApp } from '../../src/server.js';
 import { ApiClient } from '../support/api.js';
 import { sqlite } from '../support/backends.js';
 import { killGroup, postJson, startTimedServer } from '../support/process.js';
 
 test('/healthz answers while the process runs and /readyz while the database answers', async (t) => {
   const database = await sqlite.open();
-  const app = buildApp({ storage: database.storage });
+  const app = composeApp({ storage: database.storage });
   t.after(() => app.close());
   assert.deepEqual((await app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
   assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
@@ -27,7 +27,7 @@ test('each request is logged as one JSON line with its id, route, status and dur
     },
   });
   const database = await sqlite.open();
-  const app = buildApp({ storage: database.storage, logger: { level: 'info', stream } });
+  const app = composeApp({ storage: database.storage, logger: { level: 'info', stream } });
   t.after(async () => {
     await app.close();
     await database.close();

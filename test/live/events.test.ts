@@ -3,19 +3,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import { test } from 'node:test';
-import { buildApp } from '../../src/app.js';
-import { EventHub, type EventHubOptions } from '../../src/live/event-hub.js';
-import { LocalSignal } from '../../src/live/signal.js';
+import type { LiveDeliveryOptions } from '../../src/live/live-delivery.js';
+import { composeApp } from '../../src/server.js';
 import { ApiClient, assertProblem } from '../support/api.js';
 import { type Backend, backends } from '../support/backends.js';
 import { describeWithService } from '../support/databases.js';
 import { SseClient } from '../support/sse-client.js';
 
 /** An app on a real socket (streams need one), with its API client and base URL. */
-async function startLive(t: TestContext, backend: Backend, options: EventHubOptions = {}) {
+async function startLive(t: TestContext, backend: Backend, options: LiveDeliveryOptions = {}) {
   const database = await backend.open();
-  const hub = new EventHub(database.storage, new LocalSignal(), options);
-  const app = buildApp({ storage: database.storage, hub });
+  const app = composeApp({ storage: database.storage, live: options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const streams: SseClient[] = [];
@@ -29,7 +27,13 @@ async function startLive(t: TestContext, backend: Backend, options: EventHubOpti
     await app.close();
     await database.close();
   });
-  return { api: new ApiClient(app), url, open, hub, app };
+  // Streams open, as the metrics count them.
+  const streamsOpen = async () => {
+    const metric = await app.metrics.registry.getSingleMetric('parley_live_subscribers')?.get();
+    const count = (stream: string) => metric?.values.find((value) => value.labels.stream === stream)?.value ?? 0;
+    return { chat: count('chat'), user: count('user') };
+  };
+  return { api: new ApiClient(app), url, open, streamsOpen, app };
 }
 
 async function room(api: ApiClient) {
@@ -40,8 +44,8 @@ async function room(api: ApiClient) {
 }
 
 /** Waits for a condition the server reaches by itself (bounded, so that a failure does not hang). */
-async function eventually(condition: () => boolean): Promise<void> {
-  for (let waited = 0; !condition(); waited += 20) {
+async function eventually(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let waited = 0; !(await condition()); waited += 20) {
     assert.ok(waited < 20_000, 'the condition was not reached');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -152,7 +156,7 @@ for (const { backend, available, service } of backends) {
     });
 
     test('clients that leave, even while their stream opens, leave no subscription behind', async (t) => {
-      const { api, url, hub } = await startLive(t, backend);
+      const { api, url, streamsOpen } = await startLive(t, backend);
       const { a, chat } = await room(api);
       const leaving = Array.from({ length: 20 }, (_, i) => {
         const request = http.get(`${url}/events?${i % 2 ? `user=${a}` : `chat=${chat}`}`);
@@ -163,17 +167,20 @@ for (const { backend, available, service } of backends) {
         return request;
       });
       await eventually(() => leaving.every((request) => request.destroyed));
-      await eventually(() => hub.counts.chat + hub.counts.user === 0);
+      await eventually(async () => {
+        const open = await streamsOpen();
+        return open.chat + open.user === 0;
+      });
       await api.message(chat, a, 'to no one');
     });
 
     test('/metrics counts the open streams by kind', async (t) => {
-      const { api, open, hub } = await startLive(t, backend);
+      const { api, open, streamsOpen } = await startLive(t, backend);
       const { a, chat } = await room(api);
       await open(`chat=${chat}`);
       await open(`user=${a}`);
       await open(`user=${a}`);
-      await eventually(() => hub.counts.user === 2);
+      await eventually(async () => (await streamsOpen()).user === 2);
       const page = String((await api.app.inject({ method: 'GET', url: '/metrics' })).body);
       assert.match(page, /^parley_live_subscribers\{stream="chat"\} 1$/m);
       assert.match(page, /^parley_live_subscribers\{stream="user"\} 2$/m);
@@ -203,16 +210,16 @@ for (const { backend, available, service } of backends) {
     });
 
     test('a client that stops reading is dropped, and the server keeps serving', async (t) => {
-      const { api, open, hub, app } = await startLive(t, backend);
+      const { api, open, streamsOpen, app } = await startLive(t, backend);
       const { a, chat } = await room(api);
       const slow = await open(`chat=${chat}`);
       slow.pause();
       const text = 'x'.repeat(60_000);
       // Far more than the stream may leave unread (1 MiB) plus what the sockets hold.
-      for (let i = 0; i < 100 && hub.counts.chat > 0; i++) {
+      for (let i = 0; i < 100 && (await streamsOpen()).chat > 0; i++) {
         await Promise.all(Array.from({ length: 5 }, () => api.message(chat, a, text)));
       }
-      await eventually(() => hub.counts.chat === 0);
+      await eventually(async () => (await streamsOpen()).chat === 0);
       // The server let go of the connection itself (the API client talks in-process, without sockets).
       let connections = -1;
       await eventually(() => {

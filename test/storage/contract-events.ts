@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LogEvent, Storage } from '../../src/storage/storage.js';
+import type { Storage } from '../../src/chat/storage-port.js';
+import type { LogEvent } from '../../src/model/log-events.js';
 import type { Backend } from '../support/backends.js';
 import { messagesIn } from '../support/backends.js';
 import { created, withDatabase } from './contract-support.js';

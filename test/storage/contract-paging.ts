@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { chatPosition } from '../../src/chat/chat-position.js';
-import type { Storage } from '../../src/storage/storage.js';
+import { readPage } from '../../src/chat/history-pages.js';
+import type { Storage } from '../../src/chat/storage-port.js';
+import type { MessagePage } from '../../src/model/pages.js';
 import { type Backend, messagesIn } from '../support/backends.js';
 import { created, withDatabase } from './contract-support.js';
 
@@ -18,7 +20,7 @@ export function pagingContract(backend: Backend): void {
       for (let i = 0; i < messages; i++) ids.push(created(await storage.addMessage(chat, i % 2 ? a : b, `m${i}`)));
       return { a, b, chat, ids };
     };
-    const idsOf = async (storage: Storage, chat: string, page: Parameters<Storage['messagesOfChat']>[1]) =>
+    const idsOf = async (storage: Storage, chat: string, page: MessagePage) =>
       (await messagesIn(storage, chat, page)).map((message) => message.id);
 
     const pagesBothWays = async (storage: Storage) => {
@@ -47,15 +49,15 @@ export function pagingContract(backend: Backend): void {
         const other = created(await storage.addChat('other', [a, b]));
         const elsewhere = created(await storage.addMessage(other, a, 'elsewhere'));
         const missing = String(BigInt(elsewhere) + 1000n);
-        assert.deepEqual(await storage.messagesOfChat(chat, { after: elsewhere }), {
+        assert.deepEqual(await readPage(storage, chat, { after: elsewhere }), {
           ok: false,
           reason: 'foreign_message',
         });
-        assert.deepEqual(await storage.messagesOfChat(chat, { before: missing, limit: 5 }), {
+        assert.deepEqual(await readPage(storage, chat, { before: missing, limit: 5 }), {
           ok: false,
           reason: 'unknown_message',
         });
-        assert.deepEqual(await storage.messagesOfChat(String(BigInt(other) + 1000n), { after: ids[0] }), {
+        assert.deepEqual(await readPage(storage, String(BigInt(other) + 1000n), { after: ids[0] }), {
           ok: false,
           reason: 'unknown_chat',
         });

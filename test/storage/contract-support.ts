@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Clock, Storage } from '../../src/storage/storage.js';
+import type { Clock, Storage } from '../../src/chat/storage-port.js';
 import type { Backend, TestDatabase } from '../support/backends.js';
 
 /** Runs a contract test on a fresh database of the backend, closing it afterwards. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Storage } from '../../src/storage/storage.js';
+import { readPage } from '../../src/chat/history-pages.js';
+import type { Storage } from '../../src/chat/storage-port.js';
 import type { Backend, TestDatabase } from '../support/backends.js';
 import { messagesIn } from '../support/backends.js';
 import { eventsContract } from './contract-events.js';
@@ -218,7 +219,7 @@ export function storageContract(backend: Backend): void {
         const chat = await addChat(storage, 'room', [a, b]);
         const lonely = await addUser(storage, 'lonely');
         assert.equal(await storage.chatsOfUser(String(BigInt(lonely) + 1000n)), undefined);
-        assert.deepEqual(await storage.messagesOfChat(String(BigInt(chat) + 1000n)), {
+        assert.deepEqual(await readPage(storage, String(BigInt(chat) + 1000n), {}), {
           ok: false,
           reason: 'unknown_chat',
         });

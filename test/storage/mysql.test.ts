@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RowDataPacket } from 'mysql2/promise';
-import { ParleyError } from '../../src/errors.js';
+import type { IdempotencyKey, Storage } from '../../src/chat/storage-port.js';
+import { ParleyError } from '../../src/model/errors.js';
 import { parseMysqlUrl } from '../../src/storage/mysql/connection-url.js';
+import { MysqlStorage } from '../../src/storage/mysql/index.js';
 import { type MigrationStatement, MYSQL_MIGRATIONS } from '../../src/storage/mysql/migrations.js';
-import { MysqlStorage } from '../../src/storage/mysql/mysql-storage.js';
-import { messagePage } from '../../src/storage/mysql/page-statements.js';
 import { SESSION_SQL_MODE, SessionPool } from '../../src/storage/mysql/session-pool.js';
-import type { IdempotencyKey, Storage } from '../../src/storage/storage.js';
+import { messageRunStatement } from '../../src/storage/mysql/statements.js';
 import { messagesIn } from '../support/backends.js';
 import { describeWithService, MYSQL_ADMIN_URL, withDatabase } from '../support/databases.js';
 import { adminQuery, createScratchDatabase, mysql, mysqlAvailable } from '../support/mysql-backend.js';
@@ -263,10 +263,10 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
           () => storage.addChat('room', ['1', '2']),
           () => storage.addMessage('1', '1', 'x'),
           () => storage.chatsOfUser('1'),
-          () => storage.messagesOfChat('1'),
+          () => storage.messageRun('1', { direction: 'forward' }),
           () => storage.addUser('a', { key: 'k', fingerprint: 'f' }),
           () => storage.chatsOfUser('1', { limit: 2, after: { active: true, at: 0, id: '1' } }),
-          () => storage.messagesOfChat('1', { limit: 2, before: '1' }),
+          () => storage.messageRun('1', { direction: 'backward', limit: 2, from: '1' }),
           () => storage.forgetIdempotencyKeys(0, 10),
         ];
         for (const call of calls) await assert.rejects(call(), isUnavailable);
@@ -361,7 +361,7 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
           );
           assert.ok(near && early);
           const pool = new SessionPool(parseMysqlUrl(withDatabase(MYSQL_ADMIN_URL, name)), 1);
-          const explain = (page: ReturnType<typeof messagePage>) =>
+          const explain = (page: ReturnType<typeof messageRunStatement>) =>
             pool.use(async (connection) => {
               // Prepared, as the backend runs it: the LIMIT travels as a placeholder.
               const [plan] = await connection.execute<RowDataPacket[]>(`EXPLAIN ${page.sql}`, page.values);
@@ -369,14 +369,14 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
               return plan[0] as RowDataPacket;
             });
           try {
-            const newest = await explain(messagePage(chat, undefined, 50));
+            const newest = await explain(messageRunStatement(chat, 'backward', undefined, 50));
             assert.equal(newest.key, 'messages_by_chat');
             assert.doesNotMatch(String(newest.Extra), /filesort/);
             for (const anchor of [
-              { side: 'after', id: String(near.id), at: String(near.created_at) } as const,
-              { side: 'before', id: String(early.id), at: String(early.created_at) } as const,
+              { side: 'forward', id: String(near.id), at: String(near.created_at) } as const,
+              { side: 'backward', id: String(early.id), at: String(early.created_at) } as const,
             ]) {
-              const plan = await explain(messagePage(chat, anchor, 50));
+              const plan = await explain(messageRunStatement(chat, anchor.side, anchor, 50));
               assert.deepEqual(
                 { type: plan.type, key: plan.key },
                 { type: 'range', key: 'messages_by_chat' },

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
 import pg from 'pg';
-import { ParleyError } from '../../src/errors.js';
+import type { AddMessageResult, Storage } from '../../src/chat/storage-port.js';
+import { ParleyError } from '../../src/model/errors.js';
 import { asStorageError } from '../../src/storage/postgres/errors.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgres/migrations.js';
-import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { statements } from '../../src/storage/postgres/statements.js';
-import type { AddMessageResult, Storage } from '../../src/storage/storage.js';
 import { messagesIn } from '../support/backends.js';
 import { describeWithService, POSTGRES_ADMIN_URL } from '../support/databases.js';
 import {
@@ -113,8 +113,8 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
       await assert.rejects(storage.addChat('room', ['1', '2']), unavailable);
       await assert.rejects(storage.addMessage('1', '1', 'hi'), unavailable);
       await assert.rejects(storage.chatsOfUser('1'), unavailable);
-      await assert.rejects(storage.messagesOfChat('1'), unavailable);
-      await assert.rejects(storage.messagesOfChat('1', { limit: 5, after: '1' }), unavailable);
+      await assert.rejects(storage.messageRun('1', { direction: 'forward' }), unavailable);
+      await assert.rejects(storage.messageRun('1', { direction: 'forward', limit: 5, from: '1' }), unavailable);
       await assert.rejects(storage.addMessage('1', '1', 'hi', { key: 'k', fingerprint: 'f' }), unavailable);
       await assert.rejects(storage.forgetIdempotencyKeys(0, 10), unavailable);
       await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Database, Statement } from 'better-sqlite3';
-import { prepareEventStatements } from '../../src/storage/sqlite/event-statements.js';
+import { prepareEventStatements } from '../../src/storage/sqlite/event-log.js';
 import { migrate, SQLITE_MIGRATIONS } from '../../src/storage/sqlite/migrations.js';
 import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
 import { prepareStatements } from '../../src/storage/sqlite/statements.js';
@@ -75,7 +75,7 @@ test('after migrating a database of the older schema, pages and events keep `cre
   const ids = (rows: unknown[]) => (rows as { id: string }[]).map((row) => row.id);
   const reference = (sql: string) => db.prepare(sql).pluck().all().map(String);
   assert.deepEqual(
-    ids(statements.messagesOfChat.all(1n)),
+    ids(statements.oldestMessages.all(1n, -1)),
     reference('SELECT id FROM messages WHERE chat_id = 1 ORDER BY created_at, id'),
   );
   assert.deepEqual(

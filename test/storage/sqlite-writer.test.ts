@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { ParleyError } from '../../src/errors.js';
+import { ParleyError } from '../../src/model/errors.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
-import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { type ThreadStarter, WRITES_PER_MESSAGE, type WriterRequest } from '../../src/storage/sqlite/thread-writer.js';
 import { startSourceThread } from '../support/source-threads.js';
 import { scratchSqliteFile } from '../support/sqlite-files.js';
@@ -39,7 +39,7 @@ test('a write is read back at once through the reading connection', async () => 
     assert.ok(chat.ok);
     const message = await storage.addMessage(chat.id, ann.id, 'hi');
     assert.ok(message.ok);
-    const read = await storage.messagesOfChat(chat.id);
+    const read = await storage.messageRun(chat.id, { direction: 'forward' });
     assert.ok(read.ok);
     assert.deepEqual(
       read.messages.map((m) => [m.id, m.text]),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { composeApp } from '../../src/server.js';
 import { type Backend, sqlite } from './backends.js';
 
 export interface Answer {
@@ -56,7 +56,7 @@ function parse(text: string): unknown {
 /** A fresh app on an empty database of the given backend, closed when the test ends. */
 export async function startApi(t: TestContext, backend: Backend = sqlite): Promise<ApiClient> {
   const database = await backend.open();
-  const app = buildApp({ storage: database.storage });
+  const app = composeApp({ storage: database.storage });
   t.after(async () => {
     await app.close();
     await database.close();

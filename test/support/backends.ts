@@ -1,10 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import type { Message } from '../../src/chat/model.js';
+import { readPage } from '../../src/chat/history-pages.js';
+import type { Clock, Storage } from '../../src/chat/storage-port.js';
+import type { Message } from '../../src/model/entities.js';
+import type { MessagePage } from '../../src/model/pages.js';
+import { openSqliteStorage, SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { InlineWriter } from '../../src/storage/sqlite/inline-writer.js';
 import { migrate } from '../../src/storage/sqlite/migrations.js';
 import { openSqliteDatabase } from '../../src/storage/sqlite/open-database.js';
-import { openSqliteStorage, SqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { Clock, MessagePage, Storage } from '../../src/storage/storage.js';
 import { MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL } from './databases.js';
 import { mysql, mysqlAvailable } from './mysql-backend.js';
 import { postgres, postgresAvailable } from './postgres-backend.js';
@@ -93,7 +95,7 @@ export const backends: readonly BackendUnderTest[] = [
 
 /** A chat's messages, asserting that the chat exists. */
 export async function messagesIn(storage: Storage, chatId: string, page?: MessagePage): Promise<Message[]> {
-  const result = await storage.messagesOfChat(chatId, page);
+  const result = await readPage(storage, chatId, page ?? {});
   if (!result.ok) throw new Error(`messages of chat ${chatId}: ${result.reason}`);
   return result.messages;
 }

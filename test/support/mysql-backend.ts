@@ -1,6 +1,6 @@
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { parseMysqlUrl } from '../../src/storage/mysql/connection-url.js';
-import { MysqlStorage } from '../../src/storage/mysql/mysql-storage.js';
+import { MysqlStorage } from '../../src/storage/mysql/index.js';
 import type { Backend } from './backends.js';
 import { MYSQL_ADMIN_URL, uniqueDatabaseName, withDatabase } from './databases.js';
 

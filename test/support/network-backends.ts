@@ -1,6 +1,6 @@
-import { MysqlStorage } from '../../src/storage/mysql/mysql-storage.js';
-import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
-import type { Storage } from '../../src/storage/storage.js';
+import type { Storage } from '../../src/chat/storage-port.js';
+import { MysqlStorage } from '../../src/storage/mysql/index.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import { MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL } from './databases.js';
 import { adminQuery, createScratchDatabase as createMysqlDatabase, mysqlAvailable } from './mysql-backend.js';
 import {

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { PostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
-import type { Clock } from '../../src/storage/storage.js';
+import type { Clock } from '../../src/chat/storage-port.js';
+import { PostgresStorage } from '../../src/storage/postgres/index.js';
 import type { Backend, TestDatabase } from './backends.js';
 import { POSTGRES_ADMIN_URL, uniqueDatabaseName, withDatabase } from './databases.js';
 

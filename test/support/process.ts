@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { HttpTimeouts } from '../../src/app.js';
+import type { HttpTimeouts } from '../../src/http/app.js';
 
 /** A port nobody listens on right now. */
 export async function freePort(): Promise<number> {

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { canonicalId } from '../../chat/ids.js';
-import { invalid, notFound } from '../../errors.js';
-import type { EventHub } from '../../live/event-hub.js';
+import type { LiveDelivery } from '../../live/live-delivery.js';
 import type { LiveScope } from '../../live/subscription.js';
+import { invalid, notFound } from '../../model/errors.js';
 import { Events } from '../schemas/events.js';
 import { SseStream } from '../sse-stream.js';
 
@@ -26,8 +26,8 @@ function scopeOf(query: EventsQuery): LiveScope {
   return { user };
 }
 
-/** GET /events: live delivery over server-sent events (see EventHub for where the events come from). */
-export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAliveMs = KEEP_ALIVE_MS): void {
+/** GET /events: live delivery over server-sent events (see LiveDelivery for where the events come from). */
+export function registerEventRoutes(app: FastifyInstance, live: LiveDelivery, keepAliveMs = KEEP_ALIVE_MS): void {
   const streams = new Set<SseStream>();
   let keepAlive: NodeJS.Timeout | undefined;
 
@@ -36,7 +36,7 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAli
     { schema: Events },
     async (request, reply) => {
       const scope = scopeOf(request.query);
-      const pending = await hub.subscribe(scope, request.headers['last-event-id']);
+      const pending = await live.subscribe(scope, request.headers['last-event-id']);
       if (!pending)
         throw notFound('chat' in scope ? `chat ${scope.chat} does not exist` : `user ${scope.user} does not exist`);
       // The client may have left while its stream was being opened: then there is no one to stream to.
@@ -69,8 +69,4 @@ export function registerEventRoutes(app: FastifyInstance, hub: EventHub, keepAli
       pending.start(stream);
     },
   );
-  // Streams never end by themselves: they are ended before the server waits for requests in flight.
-  app.addHook('preClose', async () => {
-    await hub.close();
-  });
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Storage } from '../../storage/storage.js';
+import type { Storage } from '../../chat/storage-port.js';
 
 /** Probes for orchestrators: alive while the process runs; ready while the database answers. */
 export function registerHealthRoutes(app: FastifyInstance, storage: Storage): void {

@@ -1,4 +1,5 @@
-import { type ErrorCode, ParleyError } from '../../errors.js';
+import { type ErrorCode, ParleyError } from '../../model/errors.js';
+import { problemOf } from '../problem.js';
 import { Problem } from './common.js';
 
 export type ProblemExamples = Partial<Record<ErrorCode, string>>;
@@ -36,14 +37,15 @@ const RETRY_AFTER = {
 export function problems(examples: ProblemExamples) {
   const answers: Record<number, object> = {};
   for (const [code, detail] of Object.entries(examples) as Array<[ErrorCode, string]>) {
-    const { status, title } = new ParleyError(code, detail);
+    const example = problemOf(new ParleyError(code, detail));
+    const { status, title } = example;
     answers[status] = {
       description: WHEN[code] === undefined ? title : `${title}: ${WHEN[code]}`,
       ...(code === 'storage_unavailable' && { headers: RETRY_AFTER }),
       content: {
         'application/problem+json': {
           schema: Problem,
-          example: { type: `urn:parley:problem:${code}`, title, status, detail },
+          example,
         },
       },
     };

@@ -1,4 +1,4 @@
-import { ParleyError } from '../../errors.js';
+import { ParleyError, unavailable as storageUnavailable } from '../../model/errors.js';
 import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /** A driver error: a Node socket error (`code` only) or a server error (`code` and `errno`). */
@@ -39,7 +39,7 @@ export const isDeadlock = (error: unknown): boolean => asDriverError(error).errn
 
 /** The storage error callers see; the driver error stays attached as `cause` for the logs. */
 export function unavailable(detail: string, cause?: unknown): ParleyError {
-  const error = new ParleyError('storage_unavailable', detail);
+  const error = storageUnavailable(detail);
   if (cause !== undefined) error.cause = cause;
   return error;
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { Id } from '../../chat/model.js';
-import type { IdempotencyKey, KeyReused } from '../storage.js';
+import { answerForKey, type KEY_REUSED } from '../../chat/key-rules.js';
+import type { IdempotencyKey } from '../../chat/storage-port.js';
+import type { Id } from '../../model/entities.js';
 import { isDuplicateKey, unavailable } from './errors.js';
 import { type Connection, type SessionPool, transactionOn } from './session-pool.js';
 import { KEY_TURN_WAIT_SECONDS, SQL } from './statements.js';
@@ -14,8 +15,6 @@ interface KeyRow extends RowDataPacket {
 /** What a keyed write creates, on the connection of its transaction; a refusal is thrown, not returned. */
 export type Create = (connection: Connection) => Promise<{ ok: true; id: Id }>;
 
-const KEY_REUSED: KeyReused = { ok: false, reason: 'key_reused' };
-
 /** Thrown out of a transaction whose key another transaction already committed, to roll it back. */
 const KEY_TAKEN = Symbol('key taken');
 
@@ -26,7 +25,7 @@ const CLAIM_ATTEMPTS = 3;
  * Creates at most once per idempotency key, however many processes retry at once. A transaction first
  * claims the key by inserting it, creates, records the id created with the claim, and commits: the
  * unique key makes a second creation impossible. A claim that finds the key committed rolls back and
- * answers from the row, read afresh: the same id, or `key_reused` for a different request. A refusal
+ * answers from the row, read afresh, as key-rules.ts says. A refusal
  * rolls its claim back with the rest, so its key stays free.
  *
  * Same-key writes also take turns on a named lock around that transaction. Without it, inserts of a
@@ -40,7 +39,7 @@ export function createOnce(
   idempotency: IdempotencyKey,
   claimedAt: string,
   create: Create,
-): Promise<{ ok: true; id: Id } | KeyReused> {
+): Promise<{ ok: true; id: Id } | typeof KEY_REUSED> {
   const { key } = idempotency;
   const fingerprint = storedFingerprint(idempotency.fingerprint);
   return pool.use(async (connection) => {
@@ -59,7 +58,11 @@ export function createOnce(
         if (created) return created;
         // Outside the transaction rolled back: a statement of its own reads a fresh snapshot.
         const [[prior]] = await connection.execute<KeyRow[]>(SQL.findKey, [key]);
-        if (prior) return prior.fingerprint === fingerprint ? { ok: true, id: String(prior.entity_id) } : KEY_REUSED;
+        const answer = answerForKey(
+          prior && { fingerprint: prior.fingerprint, id: String(prior.entity_id) },
+          fingerprint,
+        );
+        if (answer !== undefined) return answer;
         if (attempt === CLAIM_ATTEMPTS) throw new Error(`idempotency key ${JSON.stringify(key)} keeps vanishing`);
       }
     } finally {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ParleyError } from '../../errors.js';
+import { unavailable } from '../../model/errors.js';
 import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /** Socket errors, and SQLSTATEs for the server going away, refusing sessions, being full or refusing us. */
@@ -37,7 +37,7 @@ export function isConnectionFailure(error: unknown): boolean {
 export function asStorageError(error: unknown): unknown {
   if (!isConnectionFailure(error)) return error;
   const cause = codeOf(error) ?? (error instanceof Error ? error.message : 'unknown error');
-  return new ParleyError('storage_unavailable', `the database cannot be reached (${cause})`);
+  return unavailable(`the database cannot be reached (${cause})`);
 }
 
 export function isUniqueViolation(error: unknown, constraint: string): boolean {

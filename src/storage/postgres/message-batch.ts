@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { Id } from '../../chat/model.js';
-import type { AddMessageResult } from '../storage.js';
+import { refusalOf } from '../../chat/post-rules.js';
+import type { AddMessageResult } from '../../chat/storage-port.js';
+import type { Id } from '../../model/entities.js';
 import { asStorageError, isConnectionFailure } from './errors.js';
 import { type Queryable, statements } from './statements.js';
 
@@ -11,11 +12,8 @@ interface AddMessageRow {
   author_exists: boolean;
 }
 
-const addMessageResult = (row: AddMessageRow): AddMessageResult => {
-  if (row.id !== null) return { ok: true, id: row.id };
-  if (!row.chat_exists) return { ok: false, reason: 'unknown_chat' };
-  return { ok: false, reason: row.author_exists ? 'not_a_member' : 'unknown_author' };
-};
+const addMessageResult = (row: AddMessageRow): AddMessageResult =>
+  row.id !== null ? { ok: true, id: row.id } : { ok: false, reason: refusalOf(row.chat_exists, row.author_exists) };
 
 export interface NewMessage {
   chatId: Id;

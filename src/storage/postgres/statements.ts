@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Id } from '../../chat/model.js';
+import type { Id } from '../../model/entities.js';
 
 /** A pool or one of its connections: what a statement runs on. */
 export interface Queryable {
@@ -65,9 +65,10 @@ export const statements = {
   // chat's row lock before the INSERT draws the next message id, and the lock is held until commit:
   // within one chat, ids are drawn and committed in order, and `created_at` (the chat's new
   // last_message_at, never earlier than its previous message even if the clock goes back) follows them.
-  // So (created_at, id) order is commit order, which paging cursors and live resume rely on. A refused
-  // message writes nothing; the EXISTS columns then say why (an unknown chat first, then an unknown
-  // author, else not a member).
+  // So (created_at, id) order is commit order, which paging cursors and live resume rely on. This is
+  // judgePost (chat/post-rules.ts) said in SQL, so that a turn's messages take one statement: a message
+  // is added only by a member, stamped no earlier than its chat's last one. A refused message writes
+  // nothing; the EXISTS columns are the facts refusalOf turns into the reason.
   addMessage: named<[chatId: Id, authorId: Id, text: string, now: string]>(
     'parley_add_message',
     `WITH touched AS (
@@ -137,10 +138,6 @@ export const statements = {
     `${CHATS_OF_USER.replace('%s', `AND (${CHAT_POSITION}) < ($2::boolean, $3::timestamptz, $4::bigint)`)}
      LIMIT $5::bigint`,
   ),
-  messagesOfChat: named<[chatId: Id]>(
-    'parley_messages_of_chat',
-    `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint ORDER BY m.created_at, m.id`,
-  ),
   // Where a page starts: whether the chat exists, and whether (and when) the anchor message is in it.
   pageAnchor: named<[chatId: Id, messageId: Id]>(
     'parley_page_anchor',
@@ -154,19 +151,19 @@ export const statements = {
      WHERE m.chat_id = $1::bigint AND (m.created_at, m.id) > ($2::timestamptz, $3::bigint)
      ORDER BY m.created_at, m.id LIMIT $4::bigint`,
   ),
-  // Newest first, so that the LIMIT keeps the messages nearest the anchor; the caller reverses the page.
+  // Newest first, so that the LIMIT keeps the messages nearest the anchor (a backward run).
   messagesBefore: named<[chatId: Id, at: string, messageId: Id, limit: Limit]>(
     'parley_messages_before',
     `SELECT ${MESSAGE_COLUMNS} FROM messages AS m
      WHERE m.chat_id = $1::bigint AND (m.created_at, m.id) < ($2::timestamptz, $3::bigint)
      ORDER BY m.created_at DESC, m.id DESC LIMIT $4::bigint`,
   ),
-  oldestMessages: named<[chatId: Id, limit: number]>(
+  oldestMessages: named<[chatId: Id, limit: Limit]>(
     'parley_oldest_messages',
     `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint
      ORDER BY m.created_at, m.id LIMIT $2::bigint`,
   ),
-  newestMessages: named<[chatId: Id, limit: number]>(
+  newestMessages: named<[chatId: Id, limit: Limit]>(
     'parley_newest_messages',
     `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint
      ORDER BY m.created_at DESC, m.id DESC LIMIT $2::bigint`,

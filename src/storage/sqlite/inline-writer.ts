@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { outcomeOf, SqliteWrites, type WriteCommand, type WriteOutcome } from './sqlite-writes.js';
 import { WriteBatch } from './write-batch.js';
 import type { Writer } from './writer.js';
+import { outcomeOf, SqliteWrites, type WriteCommand, type WriteOutcome } from './writes.js';
 
 /**
  * Writes on the connection that also reads, on this thread. For an in-memory database, which only its

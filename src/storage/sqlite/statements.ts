@@ -46,10 +46,9 @@ export function prepareStatements(db: Database) {
        FROM json_each(?) AS j JOIN chat_members AS m ON m.chat_id = j.value
        ORDER BY m.chat_id, m.position`,
     ),
+    messageChat: db.prepare('SELECT CAST(chat_id AS TEXT) FROM messages WHERE id = ?').pluck(),
     // A chat's messages in `created_at, id` order, which is id order (see migration 4): ranges of
     // messages_by_chat_id.
-    messagesOfChat: db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? ORDER BY m.id`),
-    messageChat: db.prepare('SELECT CAST(chat_id AS TEXT) FROM messages WHERE id = ?').pluck(),
     messagesAfter: db.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`,
     ),

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { ParleyError } from '../../errors.js';
-import type { WriteCommand, WriteOutcome } from './sqlite-writes.js';
+import { unavailable } from '../../model/errors.js';
 import type { Writer } from './writer.js';
+import type { WriteCommand, WriteOutcome } from './writes.js';
 
 /** To the writer's thread: writes of this thread, each with its sequence number; or close. */
 export type WriterRequest = { commands: [number, WriteCommand][] } | { close: true };
@@ -72,7 +72,7 @@ export class ThreadWriter implements Writer {
   }
 
   write(command: WriteCommand): Promise<WriteOutcome> {
-    if (this.closing) return Promise.reject(new ParleyError('storage_unavailable', 'the database is closed'));
+    if (this.closing) return Promise.reject(unavailable('the database is closed'));
     return new Promise((resolve, reject) => {
       const seq = this.nextSeq++;
       this.waiting.set(seq, { resolve, reject });
@@ -134,7 +134,7 @@ export class ThreadWriter implements Writer {
   private lose(worker: Worker, why: string): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
-    const failure = new ParleyError('storage_unavailable', `the database writer stopped: ${why}`);
+    const failure = unavailable(`the database writer stopped: ${why}`);
     this.onStarted?.reject(failure);
     for (const { reject } of this.waiting.values()) reject(failure);
     this.waiting.clear();

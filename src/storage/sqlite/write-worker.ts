@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteDatabase } from './open-database.js';
-import { outcomeOf, SqliteWrites, type WriteOutcome } from './sqlite-writes.js';
 import type { WriterReply, WriterRequest, WriterThreadData } from './thread-writer.js';
 import { WriteBatch } from './write-batch.js';
+import { outcomeOf, SqliteWrites, type WriteOutcome } from './writes.js';
 
 /**
  * The writer's thread (see ThreadWriter): the only connection that writes. Writes that arrive while a

@@ -1,4 +1,4 @@
-import type { WriteCommand, WriteOutcome } from './sqlite-writes.js';
+import type { WriteCommand, WriteOutcome } from './writes.js';
 
 /** Where the SQLite backend's writes run: the only connection that writes, behind a group commit. */
 export interface Writer {

@@ -1,5 +1,8 @@
 import type pg from 'pg';
-import type { Id } from '../../chat/model.js';
+import type { Id } from '../../model/entities.js';
+import type { EventScope, LogEvent } from '../../model/log-events.js';
+import { type EventRow, eventsFromRows } from '../event-rows.js';
+import { inTransaction } from './transaction.js';
 
 const named =
   <P extends unknown[]>(name: string, text: string) =>
@@ -21,13 +24,13 @@ const union = (chats: string, messages: string) => `
   ORDER BY position LIMIT $2::bigint`;
 
 /** How many rows one turn of the sequencer numbers, of each kind. */
-export const SEQUENCE_BATCH = 1_000;
+const SEQUENCE_BATCH = 1_000;
 
 /**
  * The statements of the event log. Positions are given by the sequencer, one turn at a time under the
- * head row's lock; see sequencer.ts for why that orders them by commit.
+ * head row's lock; see sequenceEvents below for why that orders them by commit.
  */
-export const eventStatements = {
+const sql = {
   anyWaiting: named<[]>(
     'parley_events_waiting',
     `SELECT EXISTS (SELECT 1 FROM chats WHERE log_position IS NULL)
@@ -85,3 +88,57 @@ export const eventStatements = {
     'SELECT chat_id::text AS id FROM chat_members WHERE user_id = $1::bigint',
   ),
 };
+
+/**
+ * Gives log positions to the chats and messages committed without one, and returns how many.
+ *
+ * Writers cannot number their rows themselves: ids are drawn before commit, so a reader walking by id
+ * would skip a row that commits late. Instead, one turn at a time (the head row's lock, held to commit),
+ * a turn numbers only rows already committed, each statement reading after the previous turn committed.
+ * So positions grow in commit order: a reader that sees a position sees every smaller one. Within a
+ * chat, messages commit in (created_at, id) order (the chat's lock), and a turn numbers them in that
+ * order, never a later one before an earlier one.
+ */
+export async function sequenceEvents(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ waiting: boolean }>(sql.anyWaiting());
+  if (!rows[0]?.waiting) return 0;
+  return inTransaction(pool, async (client) => {
+    const head = await client.query<{ position: string }>(sql.lockHead());
+    const start = Number(head.rows[0]?.position ?? 0);
+    const chats = (await client.query(sql.numberChats(start, SEQUENCE_BATCH))).rowCount ?? 0;
+    const messages = (await client.query(sql.numberMessages(start + chats, SEQUENCE_BATCH))).rowCount ?? 0;
+    if (chats + messages > 0) await client.query(sql.moveHead(start + chats + messages));
+    return chats + messages;
+  });
+}
+
+export async function lastLogPosition(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ position: string }>(sql.lastPosition());
+  return Number(rows[0]?.position ?? 0);
+}
+
+interface EventRowOfPostgres extends Omit<EventRow, 'created_at'> {
+  created_at: Date;
+  users: string[] | null;
+}
+
+export async function eventsAfter(pool: pg.Pool, after: number, scope: EventScope, limit: number): Promise<LogEvent[]> {
+  const query =
+    scope === 'all'
+      ? sql.allEvents(after, limit)
+      : 'chat' in scope
+        ? sql.chatEvents(after, limit, scope.chat)
+        : sql.userEvents(after, limit, scope.user);
+  const { rows } = await pool.query<EventRowOfPostgres>(query);
+  const members = new Map(rows.flatMap((row) => (row.kind === 'chat' ? [[row.id, row.users ?? []]] : [])));
+  return eventsFromRows(
+    rows.map((row) => ({ ...row, created_at: row.created_at.toISOString() })),
+    members,
+  );
+}
+
+/** The ids of the user's chats (none for an unknown user: the caller tells the two apart). */
+export async function chatIdsOfUser(pool: pg.Pool, userId: Id): Promise<Id[]> {
+  const { rows } = await pool.query<{ id: string }>(sql.chatIdsOfUser(userId));
+  return rows.map((row) => row.id);
+}

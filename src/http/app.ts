@@ -1,22 +1,21 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { ChatService } from './chat/chat-service.js';
-import { ParleyError } from './errors.js';
-import { answerClientError } from './http/client-errors.js';
-import { boundHandlers } from './http/handler-deadline.js';
-import { parseJsonBody } from './http/json-body.js';
-import { registerLiveMetrics } from './http/live-metrics.js';
-import { registerMetrics, registerMetricsRoute } from './http/metrics.js';
-import { registerOpenApi } from './http/openapi.js';
-import { limitPipelining } from './http/pipelining.js';
-import { handleError, sendProblem } from './http/problem.js';
-import { batchedLogger, logEachRequest } from './http/request-log.js';
-import { CHAT_PATHS, registerChatRoutes } from './http/routes/chat-routes.js';
-import { registerEventRoutes } from './http/routes/event-routes.js';
-import { registerHealthRoutes } from './http/routes/health-routes.js';
-import { registerStorageMetrics } from './http/storage-metrics.js';
-import { EventHub } from './live/event-hub.js';
-import { LocalSignal } from './live/signal.js';
-import type { Storage } from './storage/storage.js';
+import type { ChatService } from '../chat/chat-service.js';
+import type { Storage } from '../chat/storage-port.js';
+import type { LiveDelivery } from '../live/live-delivery.js';
+import { ParleyError } from '../model/errors.js';
+import { answerClientError } from './client-errors.js';
+import { boundHandlers } from './handler-deadline.js';
+import { parseJsonBody } from './json-body.js';
+import { registerLiveMetrics } from './live-metrics.js';
+import { registerMetrics, registerMetricsRoute } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { limitPipelining } from './pipelining.js';
+import { handleError, sendProblem } from './problem.js';
+import { batchedLogger, logEachRequest } from './request-log.js';
+import { CHAT_PATHS, registerChatRoutes } from './routes/chat-routes.js';
+import { registerEventRoutes } from './routes/event-routes.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerStorageMetrics } from './storage-metrics.js';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -55,22 +54,19 @@ export const HTTP_TIMEOUTS: Readonly<HttpTimeouts> = Object.freeze({
 
 const OTHER_METHODS = ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
-export interface AppOptions {
+/** What the HTTP room serves; built by the composition root (server.ts). */
+export interface AppParts {
+  chats: ChatService;
+  live: LiveDelivery;
+  /** For the readiness probe and the storage's figures. */
   storage: Storage;
-  /** Live delivery; by default within this process only (main.ts adds Redis when configured). */
-  hub?: EventHub;
   logger?: FastifyServerOptions['logger'];
   /** Tests shorten these; the server runs with HTTP_TIMEOUTS. */
   timeouts?: Partial<HttpTimeouts>;
 }
 
-/** Builds the HTTP application around a storage backend; the caller owns listening and the storage's life. */
-export function buildApp({
-  storage,
-  hub = new EventHub(storage, new LocalSignal()),
-  logger = false,
-  timeouts,
-}: AppOptions): FastifyInstance {
+/** Builds the HTTP application around the chat's rules and live delivery; the caller owns their lives. */
+export function buildApp({ chats, live, storage, logger = false, timeouts }: AppParts): FastifyInstance {
   const limits = { ...HTTP_TIMEOUTS, ...timeouts };
   const app = Fastify({
     logger: batchedLogger(logger),
@@ -109,15 +105,14 @@ export function buildApp({
   logEachRequest(app);
   app.setErrorHandler(handleError);
 
-  const chats = new ChatService(storage, () => hub.written());
   const metrics = registerMetrics(app);
   registerStorageMetrics(metrics.registry, storage);
-  registerLiveMetrics(metrics.registry, hub);
+  registerLiveMetrics(metrics.registry, live);
   registerOpenApi(app);
   // The OpenAPI document sees only the routes declared once its plugin has loaded.
   app.after(() => {
     registerChatRoutes(app, chats);
-    registerEventRoutes(app, hub);
+    registerEventRoutes(app, live);
     registerHealthRoutes(app, storage);
     registerMetricsRoute(app, metrics);
     registerMethodGuards(app, CHAT_PATHS, 'POST');

@@ -1,9 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import type { Id } from '../../chat/model.js';
-import { ParleyError } from '../../errors.js';
-import type { AddChatResult, AddMessageResult, AddUserResult, IdempotencyKey, KeyReused } from '../storage.js';
+import { judgePost } from '../../chat/post-rules.js';
+import type { AddChatResult, AddMessageResult, AddUserResult, IdempotencyKey } from '../../chat/storage-port.js';
+import type { Id } from '../../model/entities.js';
+import { ParleyError, unavailable } from '../../model/errors.js';
+import { Refusal } from '../refusal.js';
 import { asStorageError, isUniqueViolation } from './errors.js';
-import { prepareEventStatements, type SqliteEventStatements } from './event-statements.js';
+import { prepareEventStatements, type SqliteEventStatements } from './event-log.js';
+import { createOnce } from './idempotency.js';
 import { prepareStatements, type SqliteStatements } from './statements.js';
 
 /**
@@ -28,16 +31,9 @@ export interface WriteFailure {
   message: string;
 }
 
-/** A write refused by the chat's rules; thrown inside the write so that its savepoint is rolled back. */
-class Refusal {
-  constructor(readonly result: WriteResult) {}
-}
-
-const KEY_REUSED: KeyReused = { ok: false, reason: 'key_reused' };
-
 /**
- * The chat's rules for each write, on the connection that writes. Each write runs inside the group
- * commit's savepoint (see WriteBatch): a refusal throws, so that whatever it wrote is rolled back.
+ * Each write's SQL, on the connection that writes. Each write runs inside the group commit's savepoint
+ * (see WriteBatch): a refusal throws, so that whatever it wrote is rolled back.
  */
 export class SqliteWrites {
   private readonly statements: SqliteStatements;
@@ -51,16 +47,16 @@ export class SqliteWrites {
   apply(command: WriteCommand): WriteResult {
     switch (command.kind) {
       case 'addUser':
-        return this.once(command.idempotency, command.now, () => {
+        return createOnce(this.statements, command.idempotency, command.now, () => {
           const info = this.statements.insertUser.run(command.username, command.now);
           return { ok: true, id: String(info.lastInsertRowid) } as const;
         });
       case 'addChat':
-        return this.once(command.idempotency, command.now, () =>
+        return createOnce(this.statements, command.idempotency, command.now, () =>
           this.addChat(command.name, command.memberIds, command.now),
         );
       case 'addMessage':
-        return this.once(command.idempotency, command.now, () =>
+        return createOnce(this.statements, command.idempotency, command.now, () =>
           this.addMessage(BigInt(command.chatId), BigInt(command.authorId), command.text, command.now),
         );
       case 'forgetKeys':
@@ -82,16 +78,20 @@ export class SqliteWrites {
     const target = this.statements.chatForAuthor.get(author, chat) as
       | { last_message_at: number | null; member: number }
       | undefined;
-    if (!target) throw new Refusal({ ok: false, reason: 'unknown_chat' });
-    if (!target.member) {
-      const reason = this.statements.userExists.get(author) ? 'not_a_member' : 'unknown_author';
-      throw new Refusal({ ok: false, reason });
-    }
-    // Never earlier than the chat's last message: `created_at, id` order stays insertion order.
-    const createdAt = Math.max(now, target.last_message_at ?? 0);
+    const member = target?.member === 1;
+    const verdict = judgePost(
+      {
+        chatExists: target !== undefined,
+        member,
+        authorExists: member || Boolean(this.statements.userExists.get(author)),
+        lastMessageAt: target?.last_message_at ?? null,
+      },
+      now,
+    );
+    if (!verdict.accepted) throw new Refusal({ ok: false, reason: verdict.refusal });
     const position = this.nextLogPosition();
-    const id = this.statements.insertMessage.run(chat, author, text, createdAt, position).lastInsertRowid;
-    this.statements.touchChat.run(createdAt, chat);
+    const id = this.statements.insertMessage.run(chat, author, text, verdict.createdAt, position).lastInsertRowid;
+    this.statements.touchChat.run(verdict.createdAt, chat);
     return { ok: true, id: String(id) };
   }
 
@@ -100,30 +100,12 @@ export class SqliteWrites {
     this.events.advanceHead.run();
     return this.events.lastPosition.get() as number;
   }
-
-  /**
-   * Creates at most once per idempotency key: a key seen before answers what it created the first
-   * time (or a refusal, if the request differs); a new key is recorded with what it created.
-   * The connection is the only writer, so no other request can slip in between.
-   */
-  private once<R extends { ok: true; id: Id } | { ok: false }>(
-    idempotency: IdempotencyKey | undefined,
-    now: number,
-    create: () => R,
-  ): R | KeyReused | { ok: true; id: Id } {
-    if (idempotency === undefined) return create();
-    const prior = this.statements.findKey.get(idempotency.key) as { fingerprint: string; id: string } | undefined;
-    if (prior) return prior.fingerprint === idempotency.fingerprint ? { ok: true, id: prior.id } : KEY_REUSED;
-    const result = create();
-    if (result.ok) this.statements.recordKey.run(idempotency.key, idempotency.fingerprint, BigInt(result.id), now);
-    return result;
-  }
 }
 
 /** A write's outcome from what it returned or threw: refusals and taken names are results, not errors. */
 export function outcomeOf(failed: boolean, outcome: unknown): WriteOutcome {
   if (!failed) return { value: outcome as WriteResult };
-  if (outcome instanceof Refusal) return { value: outcome.result };
+  if (outcome instanceof Refusal) return { value: outcome.result as WriteResult };
   if (isUniqueViolation(outcome, 'users.username')) return { value: { ok: false, reason: 'username_taken' } };
   if (isUniqueViolation(outcome, 'chats.name')) return { value: { ok: false, reason: 'name_taken' } };
   const error = asStorageError(outcome);
@@ -133,5 +115,5 @@ export function outcomeOf(failed: boolean, outcome: unknown): WriteOutcome {
 
 /** The error a failure stands for, on the thread that answers the request. */
 export function failureError(failure: WriteFailure): Error {
-  return failure.unavailable ? new ParleyError('storage_unavailable', failure.message) : new Error(failure.message);
+  return failure.unavailable ? unavailable(failure.message) : new Error(failure.message);
 }

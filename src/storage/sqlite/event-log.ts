@@ -1,4 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import type { Id } from '../../model/entities.js';
+import type { EventScope, LogEvent } from '../../model/log-events.js';
+import { chatIdsOf, type EventRow, eventsFromRows } from '../event-rows.js';
 
 // One column list for both kinds of event, so that they can be read in one ordered UNION.
 const CHAT_EVENT = `'chat' AS kind, c.log_position AS position, CAST(c.id AS TEXT) AS id, c.name AS name,
@@ -49,3 +52,36 @@ export function prepareEventStatements(db: Database) {
 }
 
 export type SqliteEventStatements = ReturnType<typeof prepareEventStatements>;
+
+/**
+ * The event log as read on the reading connection. Every write takes its position as it commits (one
+ * connection writes, one write at a time), so nothing waits to be sequenced.
+ */
+export class SqliteEventLog {
+  private readonly statements: SqliteEventStatements;
+
+  constructor(
+    db: Database,
+    private readonly membersOf: (chatIds: readonly Id[]) => Map<Id, Id[]>,
+  ) {
+    this.statements = prepareEventStatements(db);
+  }
+
+  lastPosition(): number {
+    return this.statements.lastPosition.get() as number;
+  }
+
+  eventsAfter(after: number, scope: EventScope, limit: number): LogEvent[] {
+    const { allEvents, chatEvents, userEvents } = this.statements;
+    const statement = scope === 'all' ? allEvents : 'chat' in scope ? chatEvents : userEvents;
+    const target = scope === 'all' ? null : 'chat' in scope ? BigInt(scope.chat) : BigInt(scope.user);
+    const rows = (statement.all({ after, limit, scope: target }) as (EventRow & { created_at: number })[]).map(
+      (row) => ({ ...row, created_at: new Date(row.created_at).toISOString() }),
+    );
+    return eventsFromRows(rows, this.membersOf(chatIdsOf(rows)));
+  }
+
+  chatIdsOfUser(user: bigint): Id[] {
+    return this.statements.chatIdsOfUser.all(user) as Id[];
+  }
+}

@@ -1,4 +1,8 @@
-import type { Chat, Id, Message } from '../chat/model.js';
+import type { Chat, Id, Message } from '../model/entities.js';
+import type { EventScope, LogEvent } from '../model/log-events.js';
+import type { ChatPage } from '../model/pages.js';
+import type { StoredKey } from './key-rules.js';
+import type { PostRefusal } from './post-rules.js';
 
 /**
  * A client's retry guard: the key it chose, and a fingerprint of what it asked (the method and its
@@ -8,6 +12,8 @@ export interface IdempotencyKey {
   key: string;
   fingerprint: string;
 }
+
+export type { StoredKey };
 
 /** The key was first used for a different request. */
 export type KeyReused = { ok: false; reason: 'key_reused' };
@@ -20,64 +26,35 @@ export type AddChatResult =
   | { ok: false; reason: 'unknown_user'; userId: Id }
   | KeyReused;
 
-export type AddMessageResult =
-  | { ok: true; id: Id }
-  | { ok: false; reason: 'unknown_chat' | 'unknown_author' | 'not_a_member' }
-  | KeyReused;
+export type AddMessageResult = { ok: true; id: Id } | { ok: false; reason: PostRefusal } | KeyReused;
 
 /**
- * Where a chat stands in its members' lists, which are ordered by this position, descending:
- * chats with messages before chats without, then by `at` (the last message's time, or the chat's
- * creation time while it has none), then by id.
+ * A run of a chat's messages read one way: `forward` is oldest first, after the message `from` or from
+ * the first one; `backward` is newest first, before `from` or from the newest. At most `limit` of them,
+ * or all. The shape of a page of history is made from runs in one place (see history-pages.ts).
  */
-export interface ChatPosition {
-  active: boolean;
-  at: number;
-  id: Id;
-}
-
-/** A slice of a user's chats: at most `limit`, starting after `after`. */
-export interface ChatPage {
+export interface MessageRun {
+  direction: 'forward' | 'backward';
+  from?: Id;
   limit?: number;
-  after?: ChatPosition;
 }
 
-/**
- * A slice of a chat's history, always returned oldest first: with `after`, the oldest `limit` messages
- * newer than that message; with `before`, the newest `limit` older than it; with `limit` alone, the
- * newest `limit` (the oldest `limit` with `fromStart`). Without `limit`, every message on that side.
- */
-export interface MessagePage {
-  limit?: number;
-  before?: Id;
-  after?: Id;
-  fromStart?: boolean;
-}
-
-/**
- * The event log: every chat and message gets a position once committed, and positions grow in commit
- * order within each chat (a chat's own position comes before its messages'). A reader holding a
- * position therefore misses nothing by asking for what comes after it, even across processes.
- * Positions are numbers: 2^53 events is far beyond any chat's life.
- */
-export type LogEvent =
-  | { position: number; kind: 'chat'; chat: Chat }
-  | { position: number; kind: 'message'; message: Message };
-
-/** Whose events: one chat's messages, or a user's new chats and the messages of all their chats, or all. */
-export type EventScope = { chat: Id } | { user: Id } | 'all';
-
-export type MessagesResult =
+/** A run's messages in its own direction, or the fact that stopped it. */
+export type MessageRunResult =
   | { ok: true; messages: Message[] }
   | { ok: false; reason: 'unknown_chat' | 'unknown_message' | 'foreign_message' };
 
 /**
- * What every storage backend provides. Each write is atomic: a refused write changes nothing, and a
- * resolved write is durable. Backends stamp `created_at` themselves, so that within a chat message
- * times never go backwards and `created_at, id` order is the order in which messages were committed:
- * a reader walking forward from a message never misses one committed later.
- * Backends know nothing of HTTP; when the database cannot be reached they throw a
- * `ParleyError('storage_unavailable')`.
+ * What the chat's rules and live delivery need of a database; every backend in storage/ provides it and
+ * passes the one contract suite. Backends run their SQL and report what they found; the rules that
+ * turn those facts into answers are in this folder (post-rules.ts, key-rules.ts, history-pages.ts), and
+ * a backend that must decide inside a transaction calls them there.
+ *
+ * Each write is atomic: a refused write changes nothing, and a resolved write is durable. Backends stamp
+ * `created_at` themselves (judgePost), so that within a chat message times never go backwards and
+ * `created_at, id` order is the order in which messages were committed: a reader walking forward from
+ * a message never misses one committed later. When the database cannot be reached, a call rejects with
+ * a `ParleyError('storage_unavailable')`.
  */
 export interface Storage {
   addUser(username: string, idempotency?: IdempotencyKey): Promise<AddUserResult>;
@@ -86,8 +63,9 @@ export interface Storage {
   addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult>;
   /** The user's chats in the API's order, or `undefined` when there is no such user. */
   chatsOfUser(userId: Id, page?: ChatPage): Promise<Chat[] | undefined>;
-  /** The chat's messages oldest first; a `before` or `after` must be a message of this chat. */
-  messagesOfChat(chatId: Id, page?: MessagePage): Promise<MessagesResult>;
+  /** A run of the chat's messages; a `from` must be a message of this chat. */
+  messageRun(chatId: Id, run: MessageRun): Promise<MessageRunResult>;
+
   /**
    * Gives log positions to the chats and messages committed since the last call, and returns how many.
    * Processes sharing a database may call it at once: they take turns, so positions never interleave.
@@ -103,6 +81,7 @@ export interface Storage {
   /** The ids of the user's chats, or `undefined` when there is no such user. */
   chatIdsOfUser(userId: Id): Promise<Id[] | undefined>;
   chatExists(chatId: Id): Promise<boolean>;
+
   /** Deletes up to `limit` idempotency keys recorded before `cutoff` (ms since the epoch); returns how many. */
   forgetIdempotencyKeys(cutoff: number, limit: number): Promise<number>;
   /** Creates or upgrades the schema; safe to run again, and from several processes at once. */

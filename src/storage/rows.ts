@@ -1,0 +1,41 @@
+import type { Chat, Id, Message } from '../model/entities.js';
+
+/**
+ * Rows to entities, once for every backend. Each backend reads its own column types (a number, a
+ * string, a BigInt) and times (milliseconds, a Date, a DATETIME string), and hands them over with the
+ * times already as ISO 8601 UTC with milliseconds.
+ */
+export interface MessageRow {
+  id: unknown;
+  chat: unknown;
+  author: unknown;
+  text: string;
+}
+
+export interface ChatRow {
+  id: unknown;
+  name: string;
+}
+
+export const messageOf = (row: MessageRow, createdAt: string): Message => ({
+  id: String(row.id),
+  chat: String(row.chat),
+  author: String(row.author),
+  text: row.text,
+  created_at: createdAt,
+});
+
+export const chatOf = (row: ChatRow, users: Id[], createdAt: string, lastMessageAt: string | null): Chat => ({
+  id: String(row.id),
+  name: row.name,
+  users,
+  created_at: createdAt,
+  last_message_at: lastMessageAt,
+});
+
+/** Members read as (chat, user) rows, in each chat's order, grouped by chat; every chat asked has a list. */
+export function membersByChat(chatIds: readonly Id[], rows: Iterable<{ chat: unknown; user: unknown }>): Map<Id, Id[]> {
+  const members = new Map<Id, Id[]>(chatIds.map((id) => [id, []]));
+  for (const row of rows) members.get(String(row.chat))?.push(String(row.user));
+  return members;
+}
