@@ -23,7 +23,7 @@ export async function storageOpener(database: DatabaseConfig): Promise<StorageOp
   switch (database.kind) {
     case 'sqlite': {
       const { openSqliteStorage } = await import('./sqlite/index.js');
-      return (options = {}) => openSqliteStorage(database.file, Date.now, options.startThread);
+      return (options = {}) => openSqliteStorage(database.file, { startThread: options.startThread });
     }
     case 'postgres': {
       const { PostgresStorage } = await import('./postgres/index.js');

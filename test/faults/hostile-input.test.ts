@@ -51,7 +51,7 @@ async function seedFixture(app: FastifyInstance): Promise<void> {
 
 async function sqliteFixture(t: TestContext, timeouts?: Partial<HttpTimeouts>): Promise<Fixture> {
   const scratch = scratchSqliteFile();
-  const storage = openSqliteStorage(scratch.file, Date.now, startSourceThread);
+  const storage = openSqliteStorage(scratch.file, { startThread: startSourceThread });
   await storage.migrate();
   const db = openSqliteDatabase(scratch.file);
   const app = composeApp({ storage, timeouts });

@@ -17,7 +17,7 @@ function openWatched() {
     threads.push(worker);
     return worker;
   };
-  const storage = openSqliteStorage(scratch.file, Date.now, start);
+  const storage = openSqliteStorage(scratch.file, { startThread: start });
   return { storage, threads, scratch };
 }
 

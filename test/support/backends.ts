@@ -55,7 +55,7 @@ export const sqlite: Backend = {
   name: 'SQLite',
   async open(clock) {
     const scratch = scratchSqliteFile();
-    const storage = openSqliteStorage(scratch.file, clock, startSourceThread);
+    const storage = openSqliteStorage(scratch.file, { now: clock, startThread: startSourceThread });
     await storage.migrate();
     return {
       storage,

@@ -25,15 +25,28 @@ import { failureError, type WriteCommand, type WriteResult } from './writes.js';
 
 export type { ThreadStarter };
 
+export interface SqliteOptions {
+  /** The time source (tests pass a fixed clock). */
+  now?: Clock;
+  /** How the writer's thread is started, when not from compiled code (see ThreadStarter). */
+  startThread?: ThreadStarter;
+  /**
+   * Write on this thread, as an in-memory database must: for measuring a group commit alone, without
+   * the hand-off to the writer's thread. The server always writes a file on a thread of its own.
+   */
+  writeOnThisThread?: boolean;
+}
+
 /**
  * Opens the embedded backend on a file (or `:memory:`), migrating its schema first. A file's writes run
  * on a thread of their own; an in-memory database, which only one connection can see, writes on this one.
  */
-export function openSqliteStorage(file: string, now: Clock = Date.now, startThread?: ThreadStarter): SqliteStorage {
+export function openSqliteStorage(file: string, options: SqliteOptions = {}): SqliteStorage {
   const db = openSqliteDatabase(file);
   migrate(db);
-  const writer = file === ':memory:' ? new InlineWriter(db) : new ThreadWriter(file, startThread);
-  return new SqliteStorage(db, writer, now);
+  const inline = file === ':memory:' || options.writeOnThisThread === true;
+  const writer = inline ? new InlineWriter(db) : new ThreadWriter(file, options.startThread);
+  return new SqliteStorage(db, writer, options.now);
 }
 
 /**
