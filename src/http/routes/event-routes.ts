@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { canonicalId } from '../../chat/ids.js';
@@ -31,42 +32,38 @@ export function registerEventRoutes(app: FastifyInstance, live: LiveDelivery, ke
   const streams = new Set<SseStream>();
   let keepAlive: NodeJS.Timeout | undefined;
 
-  app.get<{ Querystring: EventsQuery; Headers: { 'last-event-id'?: string } }>(
-    '/events',
-    { schema: Events },
-    async (request, reply) => {
-      const scope = scopeOf(request.query);
-      const pending = await live.subscribe(scope, request.headers['last-event-id']);
-      if (!pending)
-        throw notFound('chat' in scope ? `chat ${scope.chat} does not exist` : `user ${scope.user} does not exist`);
-      // The client may have left while its stream was being opened: then there is no one to stream to.
-      // Its end of the connection is how it leaves: the server keeps half-open connections (see app.ts).
-      const socket = request.raw.socket;
-      if (socket.destroyed || socket.readableEnded) {
-        pending.subscription.close('gone');
-        reply.hijack();
-        reply.raw.destroy();
-        return;
-      }
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/events', { schema: Events }, async (request, reply) => {
+    const scope = scopeOf(request.query);
+    const pending = await live.subscribe(scope, request.headers['last-event-id']);
+    if (!pending)
+      throw notFound('chat' in scope ? `chat ${scope.chat} does not exist` : `user ${scope.user} does not exist`);
+    // The client may have left while its stream was being opened: then there is no one to stream to.
+    // Its end of the connection is how it leaves: the server keeps half-open connections (see app.ts).
+    const socket = request.raw.socket;
+    if (socket.destroyed || socket.readableEnded) {
+      pending.subscription.close('gone');
       reply.hijack();
-      const stream = new SseStream(reply.raw);
-      streams.add(stream);
-      keepAlive ??= setInterval(() => {
-        for (const open of streams) open.keepAlive();
-      }, keepAliveMs).unref();
-      const leave = () => reply.raw.destroy();
-      socket.once('end', leave);
-      reply.raw.on('close', () => {
-        // A kept-alive connection may carry other requests after this stream: it must not collect listeners.
-        socket.off('end', leave);
-        pending.subscription.close('gone');
-        streams.delete(stream);
-        if (streams.size === 0) {
-          clearInterval(keepAlive);
-          keepAlive = undefined;
-        }
-      });
-      pending.start(stream);
-    },
-  );
+      reply.raw.destroy();
+      return;
+    }
+    reply.hijack();
+    const stream = new SseStream(reply.raw);
+    streams.add(stream);
+    keepAlive ??= setInterval(() => {
+      for (const open of streams) open.keepAlive();
+    }, keepAliveMs).unref();
+    const leave = () => reply.raw.destroy();
+    socket.once('end', leave);
+    reply.raw.on('close', () => {
+      // A kept-alive connection may carry other requests after this stream: it must not collect listeners.
+      socket.off('end', leave);
+      pending.subscription.close('gone');
+      streams.delete(stream);
+      if (streams.size === 0) {
+        clearInterval(keepAlive);
+        keepAlive = undefined;
+      }
+    });
+    pending.start(stream);
+  });
 }
