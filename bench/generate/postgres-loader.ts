@@ -18,6 +18,8 @@ const COLUMN_TYPES: Record<string, string> = {
   text: 'text',
   created_at: 'timestamptz',
   last_message_at: 'timestamptz',
+  seq: 'bigint',
+  last_seq: 'bigint',
 };
 
 /**

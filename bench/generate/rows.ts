@@ -4,7 +4,8 @@ import { Random } from './random.js';
 export type Cell = number | string | null;
 
 /**
- * The rows of one table, in id order, as the schema names its columns. Times are milliseconds since
+ * The rows of one table, in id order, as the schema names its columns. Members' read markers are left at
+ * nothing read, so every message counts as unread. Times are milliseconds since
  * the epoch; each loader writes them in its backend's own format.
  */
 export interface TableRows {
@@ -19,6 +20,9 @@ export interface TableRows {
 /** Every table of a plan, parents before children (so that foreign keys may stay on). */
 export function tablesOf(plan: DataPlan): TableRows[] {
   const messages = plan.messageChat.length;
+  // Each message's place in its chat, in id order (which is time order here), and each chat's count.
+  const counts = new Uint32Array(plan.chats + 1);
+  for (const chat of plan.messageChat) counts[chat] = (counts[chat] ?? 0) + 1;
   return [
     {
       table: 'users',
@@ -31,13 +35,13 @@ export function tablesOf(plan: DataPlan): TableRows[] {
     },
     {
       table: 'chats',
-      columns: ['id', 'name', 'created_at', 'last_message_at'],
+      columns: ['id', 'name', 'created_at', 'last_message_at', 'last_seq'],
       times: new Set(['created_at', 'last_message_at']),
       total: plan.chats,
       *rows() {
         for (let id = 1; id <= plan.chats; id++) {
           const last = plan.lastMessageAt[id - 1] as number;
-          yield [id, `chat_${id}`, chatCreatedAt(id), last === 0 ? null : last];
+          yield [id, `chat_${id}`, chatCreatedAt(id), last === 0 ? null : last, counts[id] ?? 0];
         }
       },
     },
@@ -56,15 +60,18 @@ export function tablesOf(plan: DataPlan): TableRows[] {
     },
     {
       table: 'messages',
-      columns: ['id', 'chat_id', 'author_id', 'text', 'created_at'],
+      columns: ['id', 'chat_id', 'author_id', 'text', 'created_at', 'seq'],
       times: new Set(['created_at']),
       total: messages,
       *rows() {
         // Its own generator: the same seed gives the same authors and texts on every backend.
         const random = new Random(7);
+        const places = new Uint32Array(plan.chats + 1);
         for (let id = 1; id <= messages; id++) {
           const chat = plan.messageChat[id - 1] as number;
-          yield [id, chat, authorOf(plan, chat, random), messageText(random), messageCreatedAt(id, messages)];
+          const seq = (places[chat] ?? 0) + 1;
+          places[chat] = seq;
+          yield [id, chat, authorOf(plan, chat, random), messageText(random), messageCreatedAt(id, messages), seq];
         }
       },
     },

@@ -58,9 +58,28 @@ export async function writeProbe(
 export async function rewindMessages(database: BenchDatabase, before: number, chats: readonly string[]): Promise<void> {
   await database.execute(`DELETE FROM messages WHERE id > ${before}`);
   await database.execute(
-    `UPDATE chats SET last_message_at = (SELECT max(m.created_at) FROM messages AS m WHERE m.chat_id = chats.id)
+    `UPDATE chats SET last_message_at = (SELECT max(m.created_at) FROM messages AS m WHERE m.chat_id = chats.id),
+                      last_seq = COALESCE((SELECT max(m.seq) FROM messages AS m WHERE m.chat_id = chats.id), 0)
      WHERE id IN (${chats.join(', ')})`,
   );
+  // Markers the probe moved (its authors', its readers') go back to nothing read, as generated.
+  await database.execute(
+    `UPDATE chat_members SET last_read_seq = 0, last_read_id = NULL WHERE chat_id IN (${chats.join(', ')})`,
+  );
+}
+
+/** /chats/read at full concurrency: each of the chats' members marking the chat read, in turn. */
+export async function markReadProbe(
+  server: Server,
+  chats: readonly { chat: string; members: readonly string[] }[],
+  settings: BenchSettings,
+): Promise<LoadResult> {
+  const bodies = chats.flatMap(({ chat, members }) => members.map((user) => JSON.stringify({ chat, user })));
+  const spec = { url: server.url, path: '/chats/read', bodies, connections: settings.connections, watch: [server.pid] };
+  await runLoad({ ...spec, seconds: settings.warmup });
+  const result = await runLoad({ ...spec, seconds: settings.duration });
+  if (result.ok !== result.answered) throw new Error(`/chats/read answered ${JSON.stringify(result.statuses)}`);
+  return result;
 }
 
 /** /messages/add bodies for one chat: its members take turns as authors. */

@@ -11,12 +11,15 @@ import { settle } from '../support/quiet.js';
 import { median } from '../support/stats.js';
 import { markdownTable, ms, ratio } from '../support/table.js';
 import { messageBodies } from '../workload/chat-pairs.js';
-import { latencyProbe, rewindMessages, type WriteProbe, writeProbe } from './probes.js';
+import { latencyProbe, markReadProbe, rewindMessages, type WriteProbe, writeProbe } from './probes.js';
 
 interface ScaleRound {
   lightChats: LoadResult;
   heavyChatsPage: LoadResult;
+  /** 100 chats of one list, each with the user's unread count. */
+  hundredChats: LoadResult;
   add: WriteProbe;
+  markRead: LoadResult;
 }
 
 interface ScaleTarget {
@@ -77,13 +80,15 @@ async function measureScale({ database, manifest }: Dataset, settings: BenchSett
   try {
     const lightChats = await latencyProbe(server, '/chats/get', { user: lightUser }, settings);
     const heavyChatsPage = await latencyProbe(server, '/chats/get', { user: heavyUser, limit: 10 }, settings);
+    const hundredChats = await latencyProbe(server, '/chats/get', { user: heavyUser, limit: 100 }, settings);
     const add = await writeProbe(server, database, messageBodies(writeChats), settings);
+    const markRead = await markReadProbe(server, writeChats, settings);
     await rewindMessages(
       database,
       add.before,
       writeChats.map(({ chat }) => chat),
     );
-    return { lightChats, heavyChatsPage, add };
+    return { lightChats, heavyChatsPage, hundredChats, add, markRead };
   } finally {
     await server.stop();
   }
@@ -95,7 +100,9 @@ function describe(round: ScaleRound): string {
   return [
     `chats/get (10 chats) ${ms(round.lightChats.p50)}`,
     `chats/get (10,000 chats, limit 10) ${ms(round.heavyChatsPage.p50)}`,
+    `chats/get (100 chats with unread) ${ms(round.hundredChats.p50)}`,
     `messages/add ${round.add.load.rate.toFixed(0)} req/s p50 ${ms(round.add.load.p50)}`,
+    `chats/read ${round.markRead.rate.toFixed(0)} req/s`,
     describeCheck(round.add.check),
   ].join(', ');
 }
@@ -107,6 +114,8 @@ const FIGURES: Figure[] = [
   ['/chats/get p50, user in 10,000 chats, limit 10', (r) => r.heavyChatsPage.p50, ms, '–'],
   ['/messages/add req/s, 50 connections', (r) => r.add.load.rate, (value) => value.toFixed(0), '–'],
   ['/messages/add p50, 50 connections', (r) => r.add.load.p50, ms, '–'],
+  ['/chats/get p50, 100 chats with unread counts (limit 100)', (r) => r.hundredChats.p50, ms, '≤ 1.5×'],
+  ['/chats/read req/s, 50 connections', (r) => r.markRead.rate, (value) => value.toFixed(0), '–'],
 ];
 
 /** One row per backend and figure; one column per size; the largest size against the smallest, per round. */

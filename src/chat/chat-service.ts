@@ -1,4 +1,4 @@
-import type { Chat, Id, Message } from '../model/entities.js';
+import type { Chat, Id, Message, ReadState } from '../model/entities.js';
 import { conflict, invalid, notFound, ParleyError } from '../model/errors.js';
 import { decodeChatCursor, encodeChatCursor } from './chat-cursor.js';
 import { chatPosition } from './chat-position.js';
@@ -7,6 +7,7 @@ import { fingerprint } from './fingerprint.js';
 import { HistoryReader } from './history-pages.js';
 import { canonicalId } from './ids.js';
 import type { PostRefusal } from './post-rules.js';
+import type { ReadRefusal } from './read-rules.js';
 import type { IdempotencyKey, Storage } from './storage-port.js';
 
 /** An id as a client may send it. */
@@ -78,6 +79,25 @@ export class ChatService {
     throw postRefused(result.reason, chatId, authorId);
   }
 
+  /**
+   * Moves a member's read marker forward to a message of the chat, or to its newest without one; never
+   * back. A move is an event of the log (read receipts, and a second device's badge).
+   */
+  async markRead(chat: IdInput, user: IdInput, message?: IdInput | null): Promise<ReadState> {
+    const chatId = canonicalId(chat);
+    if (chatId === undefined) throw notFound(`chat ${chat} does not exist`);
+    const userId = canonicalId(user);
+    if (userId === undefined) throw notFound(`user ${user} does not exist`);
+    const messageId = message === undefined || message === null ? undefined : canonicalId(message);
+    if (message !== undefined && message !== null && messageId === undefined) {
+      throw notFound(`message ${message} does not exist`);
+    }
+    const result = await this.storage.markRead(chatId, userId, messageId);
+    if (!result.ok) throw readRefused(result.reason, chatId, userId, messageId);
+    if (result.moved) this.commits.committed();
+    return result.state;
+  }
+
   async chatsOfUser(user: IdInput, query: ChatListQuery = {}): Promise<ChatList> {
     const userId = canonicalId(user);
     if (userId === undefined) throw notFound(`user ${user} does not exist`);
@@ -130,6 +150,21 @@ function postRefused(refusal: PostRefusal, chatId: Id, authorId: Id): ParleyErro
       return notFound(`user ${authorId} does not exist`);
     case 'not_a_member':
       return new ParleyError('not_a_member', `user ${authorId} is not a member of chat ${chatId}`);
+  }
+}
+
+function readRefused(refusal: ReadRefusal, chatId: Id, userId: Id, messageId: Id | undefined): ParleyError {
+  switch (refusal) {
+    case 'unknown_chat':
+      return notFound(`chat ${chatId} does not exist`);
+    case 'unknown_user':
+      return notFound(`user ${userId} does not exist`);
+    case 'unknown_message':
+      return notFound(`message ${messageId} does not exist`);
+    case 'not_a_member':
+      return new ParleyError('not_a_member', `user ${userId} is not a member of chat ${chatId}`);
+    case 'foreign_message':
+      return invalid(`message ${messageId} is not in chat ${chatId}`);
   }
 }
 

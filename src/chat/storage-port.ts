@@ -1,8 +1,9 @@
-import type { Chat, Id, Message } from '../model/entities.js';
+import type { Chat, Id, Message, ReadState } from '../model/entities.js';
 import type { EventScope, LogEvent } from '../model/log-events.js';
 import type { ChatPage } from '../model/pages.js';
 import type { StoredKey } from './key-rules.js';
 import type { PostRefusal } from './post-rules.js';
+import type { ReadRefusal } from './read-rules.js';
 
 /**
  * A client's retry guard: the key it chose, and a fingerprint of what it asked (the method and its
@@ -39,6 +40,9 @@ export interface MessageRun {
   limit?: number;
 }
 
+/** A member's read state after asking to move the marker, and whether it moved; or why it could not. */
+export type MarkReadResult = { ok: true; state: ReadState; moved: boolean } | { ok: false; reason: ReadRefusal };
+
 /** A run's messages in its own direction, or the fact that stopped it. */
 export type MessageRunResult =
   | { ok: true; messages: Message[] }
@@ -61,7 +65,12 @@ export interface Storage {
   /** `memberIds` are distinct, in the order the chat lists them. */
   addChat(name: string, memberIds: readonly Id[], idempotency?: IdempotencyKey): Promise<AddChatResult>;
   addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult>;
-  /** The user's chats in the API's order, or `undefined` when there is no such user. */
+  /**
+   * Moves the member's read marker forward to the message (the chat's newest when none is named), as
+   * read-rules.ts judges it, and logs the move (an event of the log) when it moved.
+   */
+  markRead(chatId: Id, userId: Id, messageId: Id | undefined): Promise<MarkReadResult>;
+  /** The user's chats in the API's order, each with the user's read state, or `undefined` when there is no such user. */
   chatsOfUser(userId: Id, page?: ChatPage): Promise<Chat[] | undefined>;
   /** A run of the chat's messages; a `from` must be a message of this chat. */
   messageRun(chatId: Id, run: MessageRun): Promise<MessageRunResult>;

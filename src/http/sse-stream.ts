@@ -1,22 +1,39 @@
 import type { ServerResponse } from 'node:http';
-import type { EventSink } from '../live/event-sink.js';
+import type { EventSink, StreamKind } from '../live/event-sink.js';
 import type { LogEvent } from '../model/log-events.js';
 
 /** What a client may leave unread before it is dropped: far more than a burst, far less than a leak. */
 export const MAX_UNREAD_BYTES = 1024 * 1024;
 
 /**
- * An event is formatted and encoded once, however many streams carry it: writing one Buffer to a
- * thousand streams costs a third of writing a string to each.
+ * An event is formatted and encoded once per kind of stream, however many streams carry it: writing one
+ * Buffer to a thousand streams costs a third of writing a string to each.
  */
-const formatted = new WeakMap<LogEvent, Buffer>();
+const formatted: Record<StreamKind, WeakMap<LogEvent, Buffer>> = { chat: new WeakMap(), user: new WeakMap() };
 
-function format(event: LogEvent): Buffer {
-  let bytes = formatted.get(event);
+/**
+ * What an event says on a stream. A moved read marker tells its reader's own streams the unread count
+ * too (a second device's badge); a chat's streams get the receipt alone.
+ */
+function dataOf(event: LogEvent, stream: StreamKind): unknown {
+  switch (event.kind) {
+    case 'chat':
+      return event.chat;
+    case 'message':
+      return event.message;
+    case 'read': {
+      const { chat, user, last_read, unread } = event.read;
+      return stream === 'user' ? { chat, user, last_read, unread } : { chat, user, last_read };
+    }
+  }
+}
+
+function format(event: LogEvent, stream: StreamKind): Buffer {
+  let bytes = formatted[stream].get(event);
   if (bytes === undefined) {
-    const data = event.kind === 'chat' ? event.chat : event.message;
-    bytes = Buffer.from(`id: ${event.position}\nevent: ${event.kind}\ndata: ${JSON.stringify(data)}\n\n`);
-    formatted.set(event, bytes);
+    const data = JSON.stringify(dataOf(event, stream));
+    bytes = Buffer.from(`id: ${event.position}\nevent: ${event.kind}\ndata: ${data}\n\n`);
+    formatted[stream].set(event, bytes);
   }
   return bytes;
 }
@@ -34,8 +51,8 @@ export class SseStream implements EventSink {
     response.write(': stream open\n\n');
   }
 
-  send(event: LogEvent): boolean {
-    this.response.write(format(event));
+  send(event: LogEvent, stream: StreamKind): boolean {
+    this.response.write(format(event, stream));
     return this.response.writableLength <= MAX_UNREAD_BYTES;
   }
 

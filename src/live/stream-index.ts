@@ -5,7 +5,8 @@ import type { Subscription } from './subscription.js';
 /**
  * The open streams of this process, indexed so that an event reaches only the streams that carry it: a
  * message goes to its chat's streams and to the user streams following that chat; a new chat to the
- * user streams of its members. A user stream still replaying takes every message, as it does not know
+ * user streams of its members; a moved read marker to its chat's streams and its reader's user streams.
+ * A user stream still replaying takes every message, as it does not know
  * all its chats yet (it filters them itself).
  */
 export class StreamIndex {
@@ -60,6 +61,11 @@ export class StreamIndex {
   }
 
   dispatch(event: LogEvent): void {
+    if (event.kind === 'read') {
+      for (const subscription of this.chatStreams.get(event.read.chat) ?? []) subscription.deliver(event);
+      for (const subscription of this.userStreams.get(event.read.user) ?? []) subscription.deliver(event);
+      return;
+    }
     if (event.kind === 'chat') {
       for (const user of event.chat.users) {
         for (const subscription of this.userStreams.get(user) ?? []) subscription.deliver(event);

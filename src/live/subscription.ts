@@ -89,13 +89,17 @@ export class Subscription {
   private write(event: LogEvent): void {
     if (event.position <= this.lastSent || !this.carries(event)) return;
     this.lastSent = event.position;
-    if (!this.sink?.send(event)) this.close('too_slow');
+    if (!this.sink?.send(event, 'chat' in this.scope ? 'chat' : 'user')) this.close('too_slow');
   }
 
   /** Whether the event belongs to this stream; a user's stream learns of its new chats on the way. */
   private carries(event: LogEvent): boolean {
-    if ('chat' in this.scope) return event.kind === 'message' && event.message.chat === this.scope.chat;
+    if ('chat' in this.scope) {
+      if (event.kind === 'message') return event.message.chat === this.scope.chat;
+      return event.kind === 'read' && event.read.chat === this.scope.chat;
+    }
     if (event.kind === 'message') return this.chats.has(event.message.chat);
+    if (event.kind === 'read') return event.read.user === this.scope.user;
     if (!event.chat.users.includes(this.scope.user)) return false;
     this.chats.add(event.chat.id);
     if (this.queued === undefined) this.host.follow(this, event.chat.id);

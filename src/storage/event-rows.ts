@@ -1,10 +1,13 @@
 import type { Id } from '../model/entities.js';
 import type { LogEvent } from '../model/log-events.js';
-import { chatOf, messageOf } from './rows.js';
+import { chatOf, messageOf, NOTHING_READ } from './rows.js';
 
-/** An event as the backends read it: a chat or a message in one set of columns. */
+/**
+ * An event as the backends read it: a chat, a message or a moved read marker in one set of columns. A
+ * marker's row holds its message in `id`, the reader in `author` and the unread count at the time.
+ */
 export interface EventRow {
-  kind: 'chat' | 'message';
+  kind: 'chat' | 'message' | 'read';
   position: number | string;
   id: string;
   name: string | null;
@@ -13,6 +16,7 @@ export interface EventRow {
   text: string | null;
   /** ISO 8601, as the API shows it. */
   created_at: string;
+  unread: number | string | null;
 }
 
 /** The chat events' ids, whose members the caller then reads. */
@@ -24,13 +28,13 @@ export function eventsFromRows(rows: readonly EventRow[], membersOf: ReadonlyMap
   return rows.map((row): LogEvent => {
     const position = Number(row.position);
     if (row.kind === 'chat') {
-      const chat = chatOf(
-        { id: row.id, name: row.name ?? '' },
-        membersOf.get(String(row.id)) ?? [],
-        row.created_at,
-        null,
-      );
+      const users = membersOf.get(String(row.id)) ?? [];
+      const chat = chatOf({ id: row.id, name: row.name ?? '' }, users, row.created_at, null, NOTHING_READ);
       return { position, kind: 'chat', chat };
+    }
+    if (row.kind === 'read') {
+      const [chat, user, lastRead] = [String(row.chat), String(row.author), String(row.id)];
+      return { position, kind: 'read', read: { chat, user, last_read: lastRead, unread: Number(row.unread) } };
     }
     const message = messageOf({ id: row.id, chat: row.chat, author: row.author, text: row.text ?? '' }, row.created_at);
     return { position, kind: 'message', message };

@@ -48,6 +48,7 @@ export class ReadyStorage implements Storage {
   addUser: Storage['addUser'] = (...args) => this.whenReady(() => this.backend.addUser(...args));
   addChat: Storage['addChat'] = (...args) => this.whenReady(() => this.backend.addChat(...args));
   addMessage: Storage['addMessage'] = (...args) => this.whenReady(() => this.backend.addMessage(...args));
+  markRead: Storage['markRead'] = (...args) => this.whenReady(() => this.backend.markRead(...args));
   chatsOfUser: Storage['chatsOfUser'] = (...args) => this.whenReady(() => this.backend.chatsOfUser(...args));
   messageRun: Storage['messageRun'] = (...args) => this.whenReady(() => this.backend.messageRun(...args));
   forgetIdempotencyKeys: Storage['forgetIdempotencyKeys'] = (...args) =>

@@ -25,12 +25,29 @@ export const messageOf = (row: MessageRow, createdAt: string): Message => ({
   created_at: createdAt,
 });
 
-export const chatOf = (row: ChatRow, users: Id[], createdAt: string, lastMessageAt: string | null): Chat => ({
+/** A member's read state as stored: the marker's message (null before any) and the unread count. */
+export interface ReadRow {
+  last_read: unknown;
+  unread: unknown;
+}
+
+/** A new chat, as its members first see it: nothing to read yet. */
+export const NOTHING_READ: ReadRow = { last_read: null, unread: 0 };
+
+export const chatOf = (
+  row: ChatRow,
+  users: Id[],
+  createdAt: string,
+  lastMessageAt: string | null,
+  read: ReadRow,
+): Chat => ({
   id: String(row.id),
   name: row.name,
   users,
   created_at: createdAt,
   last_message_at: lastMessageAt,
+  last_read: read.last_read === null ? null : String(read.last_read),
+  unread: Number(read.unread),
 });
 
 /** Members read as (chat, user) rows, in each chat's order, grouped by chat; every chat asked has a list. */

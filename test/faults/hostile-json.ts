@@ -15,6 +15,7 @@ export const FIELDS: Readonly<Record<(typeof CHAT_PATHS)[number], readonly strin
   '/messages/add': ['chat', 'author', 'text'],
   '/chats/get': ['user', 'limit', 'cursor'],
   '/messages/get': ['chat', 'limit', 'before', 'after'],
+  '/chats/read': ['chat', 'user', 'message'],
 };
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -164,6 +165,7 @@ const validText: Readonly<Record<string, fc.Arbitrary<string>>> = {
   before: fc.constantFrom('"1"', '"2"', '"3"', '"4"'),
   after: fc.constantFrom('"1"', '"2"', '"3"', '"4"'),
   cursor: cursorText,
+  message: fc.constantFrom('"1"', '"2"', '"3"', '"4"', 'null'),
 };
 
 const keyText = fc.oneof(
@@ -173,7 +175,7 @@ const keyText = fc.oneof(
 );
 
 /** Paging fields are optional: mostly left out, so that reads get answered too. */
-const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['limit', 'cursor', 'before', 'after']);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['limit', 'cursor', 'before', 'after', 'message']);
 
 /** A JSON object for `path`: each field valid, hostile or missing, then extra (maybe duplicate) keys. */
 export const objectText = (path: keyof typeof FIELDS) => {

@@ -16,7 +16,15 @@ for (const { backend, available, service } of backends) {
       const answer = await api.post('/chats/get', { user: b });
       assert.equal(answer.status, 200);
       const [listed] = answer.body as Array<Record<string, unknown>>;
-      assert.deepEqual(Object.keys(listed ?? {}).sort(), ['created_at', 'id', 'last_message_at', 'name', 'users']);
+      assert.deepEqual(Object.keys(listed ?? {}).sort(), [
+        'created_at',
+        'id',
+        'last_message_at',
+        'last_read',
+        'name',
+        'unread',
+        'users',
+      ]);
       assert.equal(listed?.id, chat);
       assert.equal(listed?.name, 'chat_1');
       assert.deepEqual(listed?.users, [a, b]);

@@ -87,11 +87,43 @@ for (const { backend, available, service } of backends) {
         ['chat', 'message'],
       );
       const [listed] = (await api.post('/chats/get', { user: c })).body as Record<string, unknown>[];
-      assert.deepEqual(dataOf(stream, 'chat'), [{ ...listed, last_message_at: null }]);
+      // As the chat was when c joined it: nothing posted, nothing to read.
+      assert.deepEqual(dataOf(stream, 'chat'), [{ ...listed, last_message_at: null, last_read: null, unread: 0 }]);
       assert.deepEqual(
         dataOf(stream).map((message) => message.text),
         ['for c'],
       );
+    });
+
+    test("a moved read marker reaches the reader's own streams with its count, and the chat's as a receipt", async (t) => {
+      const { api, open } = await startLive(t, backend);
+      const { a, b, chat } = await room(api);
+      const first = await api.message(chat, a, 'one');
+      await api.message(chat, a, 'two');
+      const own = await open(`user=${b}`);
+      const others = await open(`user=${a}`);
+      const receipts = await open(`chat=${chat}`);
+      await api.post('/chats/read', { chat, user: b, message: first });
+      await api.post('/chats/read', { chat, user: b, message: first }); // no move: no event
+      await api.post('/chats/read', { chat, user: b });
+      await own.until(() => dataOf(own, 'read').length === 2);
+      await receipts.until(() => dataOf(receipts, 'read').length === 2);
+      const last = (await api.post('/messages/get', { chat })).body as Array<{ id: string }>;
+      assert.deepEqual(dataOf(own, 'read'), [
+        { chat, user: b, last_read: first, unread: 1 },
+        { chat, user: b, last_read: last.at(-1)?.id, unread: 0 },
+      ]);
+      assert.deepEqual(dataOf(receipts, 'read'), [
+        { chat, user: b, last_read: first },
+        { chat, user: b, last_read: last.at(-1)?.id },
+      ]);
+      assert.deepEqual(dataOf(others, 'read'), []);
+
+      // Resumed from before the first move, the reader's stream gets both again, as they were.
+      const firstId = own.events.find((event) => event.event === 'read')?.id as string;
+      const resumed = await open(`user=${b}`, { 'last-event-id': String(Number(firstId) - 1) });
+      await resumed.until(() => dataOf(resumed, 'read').length === 2);
+      assert.deepEqual(dataOf(resumed, 'read'), dataOf(own, 'read'));
     });
 
     test('a client reconnecting with Last-Event-ID gets exactly what it missed, in order, then live ones', async (t) => {

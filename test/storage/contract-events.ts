@@ -12,7 +12,13 @@ async function sequenceAll(storage: Storage): Promise<void> {
 }
 
 const describeEvent = (event: LogEvent) =>
-  event.kind === 'chat' ? `chat ${event.chat.name}` : `message ${event.message.text}`;
+  event.kind === 'chat'
+    ? `chat ${event.chat.name}`
+    : event.kind === 'message'
+      ? `message ${event.message.text}`
+      : `read ${event.read.user} to ${event.read.last_read}`;
+const chatOfEvent = (event: LogEvent) =>
+  event.kind === 'chat' ? event.chat.id : event.kind === 'message' ? event.message.chat : event.read.chat;
 
 /** The event log every backend keeps for live delivery: positions in commit order, read by scope. */
 export function eventsContract(backend: Backend): void {
@@ -33,10 +39,7 @@ export function eventsContract(backend: Backend): void {
 
         const events = await storage.eventsAfter(0, 'all', 100);
         // Across chats the order is the order of commit, which a backend may batch; within one it is fixed.
-        const ofChat = (chat: string) =>
-          events
-            .filter((event) => (event.kind === 'chat' ? event.chat.id : event.message.chat) === chat)
-            .map(describeEvent);
+        const ofChat = (chat: string) => events.filter((event) => chatOfEvent(event) === chat).map(describeEvent);
         assert.equal(events.length, 5);
         assert.deepEqual(ofChat(first), ['chat first', 'message one', 'message two']);
         assert.deepEqual(ofChat(second), ['chat second', 'message three']);
@@ -55,6 +58,8 @@ export function eventsContract(backend: Backend): void {
           users: [b, a],
           created_at: chatEvent.chat.created_at,
           last_message_at: null,
+          last_read: null,
+          unread: 0,
         });
         assert.equal(listed?.id, second);
         const messages = events.flatMap((event) => (event.kind === 'message' ? [event.message] : []));

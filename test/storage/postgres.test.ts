@@ -463,8 +463,8 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
   test('a page of the newest messages is an index range scan, not a sort of the chat', () =>
     withRoom(async ({ url, a, chat }) => {
       await queryPostgres(
-        `INSERT INTO messages (chat_id, author_id, text, created_at)
-         SELECT $1::bigint, $2::bigint, 'm' || n, now() + n * interval '1 ms' FROM generate_series(1, 20000) AS n`,
+        `INSERT INTO messages (chat_id, author_id, text, created_at, seq)
+         SELECT $1::bigint, $2::bigint, 'm' || n, now() + n * interval '1 ms', n FROM generate_series(1, 20000) AS n`,
         [chat, a],
         url,
       );

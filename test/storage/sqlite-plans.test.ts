@@ -38,7 +38,9 @@ test('a chat’s pages and live events are ranges of one index, never a scan or 
     ['chatEvents', planOf(db, events.chatEvents, { after: 600, limit: 20, scope: 1n })],
   ] as const) {
     assert.match(plan, /SEARCH m USING INDEX messages_by_chat_id \(chat_id=\?/, `${name}:\n${plan}`);
-    assert.doesNotMatch(plan, /SCAN m|TEMP B-TREE/, `${name}:\n${plan}`);
+    // Only the union of a chat's events sorts, and only the rows its parts kept (at most `limit` each).
+    const sorts = plan.replace(/SCAN \(subquery-\d+\)\nUSE TEMP B-TREE FOR ORDER BY/g, '');
+    assert.doesNotMatch(sorts, /SCAN m|TEMP B-TREE/, `${name}:\n${plan}`);
   }
   const userPlan = planOf(db, events.userEvents, { after: 600, limit: 20, scope: 1n });
   assert.match(userPlan, /SEARCH m USING INDEX messages_by_chat_id \(chat_id=\? AND rowid>\?\)/, userPlan);

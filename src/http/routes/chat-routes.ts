@@ -4,11 +4,19 @@ import type { ChatService } from '../../chat/chat-service.js';
 import { jsonArrayStream } from '../json-array-stream.js';
 import { ChatsAdd } from '../schemas/chats-add.js';
 import { ChatsGet } from '../schemas/chats-get.js';
+import { ChatsRead } from '../schemas/chats-read.js';
 import { MessagesAdd } from '../schemas/messages-add.js';
 import { MessagesGet } from '../schemas/messages-get.js';
 import { UsersAdd } from '../schemas/users-add.js';
 
-export const CHAT_PATHS = ['/users/add', '/chats/add', '/messages/add', '/chats/get', '/messages/get'] as const;
+export const CHAT_PATHS = [
+  '/users/add',
+  '/chats/add',
+  '/messages/add',
+  '/chats/get',
+  '/messages/get',
+  '/chats/read',
+] as const;
 
 /**
  * The five methods of the specification. Each route checks the shape of its body and asks the chat's rules;
@@ -38,6 +46,11 @@ export function registerChatRoutes(server: FastifyInstance, chats: ChatService):
     const { chats: list, nextCursor } = await chats.chatsOfUser(user, page);
     if (nextCursor !== undefined) reply.header('next-cursor', nextCursor);
     return list;
+  });
+
+  app.post('/chats/read', { schema: ChatsRead }, async (request) => {
+    const { chat, user, message } = request.body;
+    return chats.markRead(chat, user, message);
   });
 
   app.post('/messages/get', { schema: MessagesGet }, async (request, reply) => {

@@ -40,7 +40,25 @@ export const Chat = Type.Object({
   users: Type.Array(Id, { description: 'Member ids, in the order the chat was created with' }),
   created_at: Timestamp,
   last_message_at: Type.Union([Timestamp, Type.Null()], { description: 'null while the chat has no messages' }),
+  last_read: Type.Union([Id, Type.Null()], {
+    description: 'The last message the user asked about has read (a marker that only moves forward); null before any',
+  }),
+  unread: Type.Integer({
+    minimum: 0,
+    description: "The chat's messages after last_read, exactly: what /messages/get with after: last_read would list",
+  }),
 });
+
+/** How far one member has read one chat. */
+export const ReadState = Type.Object(
+  {
+    chat: Id,
+    user: Id,
+    last_read: Type.Union([Id, Type.Null()], { description: 'The last message read; null before any' }),
+    unread: Type.Integer({ minimum: 0, description: 'The messages after last_read' }),
+  },
+  { examples: [{ chat: '1', user: '2', last_read: '7', unread: 0 }] },
+);
 
 export const Message = Type.Object({
   id: Id,

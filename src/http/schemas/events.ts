@@ -10,7 +10,10 @@ export const Events = {
   description:
     'Server-sent events (text/event-stream); name exactly one of `chat` or `user`. `event: message` carries a ' +
     'message as /messages/get shows it; `event: chat` (user streams) a chat the user has joined, as /chats/get ' +
-    'shows it at that moment. Every event has an `id:`. Reconnect with `Last-Event-ID` (browsers do it by ' +
+    'shows it at that moment (nothing read yet: `last_read` null, `unread` 0); `event: read` a moved read ' +
+    "marker: on a chat's streams `{chat, user, last_read}` for any member (a read receipt), on a user's streams " +
+    "`{chat, user, last_read, unread}` for that user's own marker (another device clears its badge). " +
+    'Every event has an `id:`. Reconnect with `Last-Event-ID` (browsers do it by ' +
     'themselves), to this server or any other sharing its database: every event missed is sent, each once and in ' +
     'order within each chat, then the stream goes on live. `event: reset` says the id is too old (over 10,000 ' +
     'events behind) or unknown: re-read with /messages/get or /chats/get, then keep the stream, which goes on ' +

@@ -6,20 +6,22 @@ import { isoFromDatetime } from './datetime.js';
 import { type Connection, inTransaction, type SessionPool } from './session-pool.js';
 import { limitValue } from './statements.js';
 
-// One column list for both kinds of event, so that they can be read in one ordered UNION.
+// One column list for every kind of event, so that they can be read in one ordered UNION. A moved read
+// marker's row holds its message in `id` and its reader in `author` (see EventRow).
 const CHAT_EVENT = `'chat' AS kind, c.log_position AS position, c.id AS id, c.name AS name,
-  NULL AS chat, NULL AS author, NULL AS text, c.created_at AS created_at`;
+  NULL AS chat, NULL AS author, NULL AS text, c.created_at AS created_at, NULL AS unread`;
 const MESSAGE_EVENT = `'message' AS kind, m.log_position AS position, m.id AS id, NULL AS name,
-  m.chat_id AS chat, m.author_id AS author, m.text AS text, m.created_at AS created_at`;
+  m.chat_id AS chat, m.author_id AS author, m.text AS text, m.created_at AS created_at, NULL AS unread`;
+const READ_EVENT = `'read' AS kind, r.log_position AS position, r.last_read_id AS id, NULL AS name,
+  r.chat_id AS chat, r.user_id AS author, NULL AS text, NULL AS created_at, r.unread AS unread`;
 
 /**
- * Each side is cut to the limit before the merge: the first `limit` of the union are among them.
- * Parameters: the scope's id (when it has one) and `after` for each side, then the three limits.
+ * Each part (a query and the order that reads it by position) is cut to the limit before the merge: the
+ * first `limit` of the union are among them. Parameters: each part's own (the scope's id when it has
+ * one, and `after`) and its limit, then the limit of the whole.
  */
-const union = (chats: string, messages: string) => `
-  (${chats} ORDER BY c.log_position LIMIT ?)
-  UNION ALL
-  (${messages} ORDER BY m.log_position LIMIT ?)
+const union = (...parts: [query: string, order: string][]) => `
+  ${parts.map(([query, order]) => `(${query} ORDER BY ${order} LIMIT ?)`).join('\n  UNION ALL\n  ')}
   ORDER BY position LIMIT ?`;
 
 /** How many rows one turn of the sequencer numbers, of each kind. */
@@ -31,7 +33,8 @@ const SEQUENCE_BATCH = 1_000;
  */
 const SQL = {
   anyWaiting: `SELECT EXISTS (SELECT 1 FROM chats WHERE log_position IS NULL)
-                   OR EXISTS (SELECT 1 FROM messages WHERE log_position IS NULL) AS waiting`,
+                   OR EXISTS (SELECT 1 FROM messages WHERE log_position IS NULL)
+                   OR EXISTS (SELECT 1 FROM read_events WHERE log_position IS NULL) AS waiting`,
   // Read committed: the turn's UPDATEs lock only the rows they number, never a gap a writer inserts into.
   readCommitted: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
   lockHead: 'SELECT position FROM event_log_head WHERE id = 1 FOR UPDATE',
@@ -43,25 +46,52 @@ const SQL = {
   numberMessages: `UPDATE messages SET log_position = (@parley_log_position := @parley_log_position + 1)
     WHERE log_position IS NULL AND chat_id IN (SELECT c.id FROM chats AS c WHERE c.log_position IS NOT NULL)
     ORDER BY created_at, id LIMIT ?`,
+  // Only moves to messages already numbered: a receipt never comes before the message it reads. Moves of
+  // one marker commit one after another (its row's lock), so id order is their order.
+  numberReads: `UPDATE read_events SET log_position = (@parley_log_position := @parley_log_position + 1)
+    WHERE log_position IS NULL
+      AND EXISTS (SELECT 1 FROM messages AS m WHERE m.id = read_events.last_read_id AND m.log_position IS NOT NULL)
+    ORDER BY id LIMIT ?`,
   moveHead: 'UPDATE event_log_head SET position = @parley_log_position WHERE id = 1',
   allEvents: union(
-    `SELECT ${CHAT_EVENT} FROM chats AS c WHERE c.log_position > CAST(? AS SIGNED)`,
-    `SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.log_position > CAST(? AS SIGNED)`,
+    [`SELECT ${CHAT_EVENT} FROM chats AS c WHERE c.log_position > CAST(? AS SIGNED)`, 'c.log_position'],
+    [`SELECT ${MESSAGE_EVENT} FROM messages AS m WHERE m.log_position > CAST(? AS SIGNED)`, 'm.log_position'],
+    [`SELECT ${READ_EVENT} FROM read_events AS r WHERE r.log_position > CAST(? AS SIGNED)`, 'r.log_position'],
   ),
-  chatEvents: `SELECT ${MESSAGE_EVENT} FROM messages AS m
-    WHERE m.chat_id = CAST(? AS SIGNED) AND m.log_position > CAST(? AS SIGNED)
-    ORDER BY m.log_position LIMIT ?`,
+  chatEvents: union(
+    [
+      `SELECT ${MESSAGE_EVENT} FROM messages AS m
+       WHERE m.chat_id = CAST(? AS SIGNED) AND m.log_position > CAST(? AS SIGNED)`,
+      'm.log_position',
+    ],
+    [
+      `SELECT ${READ_EVENT} FROM read_events AS r
+       WHERE r.chat_id = CAST(? AS SIGNED) AND r.log_position > CAST(? AS SIGNED)`,
+      'r.log_position',
+    ],
+  ),
   userEvents: union(
-    `SELECT ${CHAT_EVENT} FROM chat_members AS mine JOIN chats AS c ON c.id = mine.chat_id
-     WHERE mine.user_id = CAST(? AS SIGNED) AND c.log_position > CAST(? AS SIGNED)`,
-    `SELECT ${MESSAGE_EVENT} FROM chat_members AS mine JOIN messages AS m ON m.chat_id = mine.chat_id
-     WHERE mine.user_id = CAST(? AS SIGNED) AND m.log_position > CAST(? AS SIGNED)`,
+    [
+      `SELECT ${CHAT_EVENT} FROM chat_members AS mine JOIN chats AS c ON c.id = mine.chat_id
+       WHERE mine.user_id = CAST(? AS SIGNED) AND c.log_position > CAST(? AS SIGNED)`,
+      'c.log_position',
+    ],
+    [
+      `SELECT ${MESSAGE_EVENT} FROM chat_members AS mine JOIN messages AS m ON m.chat_id = mine.chat_id
+       WHERE mine.user_id = CAST(? AS SIGNED) AND m.log_position > CAST(? AS SIGNED)`,
+      'm.log_position',
+    ],
+    [
+      `SELECT ${READ_EVENT} FROM read_events AS r
+       WHERE r.user_id = CAST(? AS SIGNED) AND r.log_position > CAST(? AS SIGNED)`,
+      'r.log_position',
+    ],
   ),
   chatIdsOfUser: 'SELECT chat_id AS id FROM chat_members WHERE user_id = CAST(? AS SIGNED)',
 } as const;
 
 /**
- * Gives log positions to the chats and messages committed without one, and returns how many.
+ * Gives log positions to the chats, messages and marker moves committed without one, and returns how many.
  *
  * Writers cannot number their rows themselves: ids are drawn before commit, so a reader walking by id
  * would skip a row that commits late. Instead, one turn at a time (the head row's lock, held to commit),
@@ -85,7 +115,8 @@ async function numberWaitingRows(connection: Connection): Promise<number> {
   await connection.query(SQL.startNumbering, [String(head?.position ?? 0)]);
   const [chats] = await connection.query<ResultSetHeader>(SQL.numberChats, [SEQUENCE_BATCH]);
   const [messages] = await connection.query<ResultSetHeader>(SQL.numberMessages, [SEQUENCE_BATCH]);
-  const numbered = chats.affectedRows + messages.affectedRows;
+  const [reads] = await connection.query<ResultSetHeader>(SQL.numberReads, [SEQUENCE_BATCH]);
+  const numbered = chats.affectedRows + messages.affectedRows + reads.affectedRows;
   if (numbered > 0) await connection.query(SQL.moveHead);
   return numbered;
 }
@@ -107,13 +138,14 @@ export async function eventsAfter(
   const most = limitValue(limit);
   const [sql, values] =
     scope === 'all'
-      ? [SQL.allEvents, [from, most, from, most, most]]
+      ? [SQL.allEvents, [from, most, from, most, from, most, most]]
       : 'chat' in scope
-        ? [SQL.chatEvents, [scope.chat, from, most]]
-        : [SQL.userEvents, [scope.user, from, most, scope.user, from, most, most]];
+        ? [SQL.chatEvents, [scope.chat, from, most, scope.chat, from, most, most]]
+        : [SQL.userEvents, [scope.user, from, most, scope.user, from, most, scope.user, from, most, most]];
   const rows = (await pool.execute<(EventRow & RowDataPacket)[]>(sql, values)).map((row) => ({
     ...row,
-    created_at: isoFromDatetime(row.created_at),
+    // A marker's move shows no time.
+    created_at: row.created_at === null ? '' : isoFromDatetime(row.created_at),
   }));
   return eventsFromRows(rows, await membersOf(chatIdsOf(rows)));
 }

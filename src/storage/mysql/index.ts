@@ -5,6 +5,7 @@ import type {
   AddUserResult,
   Clock,
   IdempotencyKey,
+  MarkReadResult,
   MessageRun,
   MessageRunResult,
   Storage,
@@ -23,7 +24,7 @@ import { migrate } from './migrations.js';
 import * as reads from './reads.js';
 import { SessionPool } from './session-pool.js';
 import { limitValue, SQL } from './statements.js';
-import { insertChat, insertMessage, insertUser } from './writes.js';
+import { insertChat, insertMessage, insertUser, markRead } from './writes.js';
 
 export interface MysqlStorageOptions {
   /** Connections kept open at most (default 10). */
@@ -63,6 +64,10 @@ export class MysqlStorage implements Storage {
 
   addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult> {
     return this.write(insertMessage(chatId, authorId, text, this.now()), idempotency);
+  }
+
+  markRead(chatId: Id, userId: Id, messageId: Id | undefined): Promise<MarkReadResult> {
+    return this.guard(() => this.pool.transaction((connection) => markRead(connection, chatId, userId, messageId)));
   }
 
   chatsOfUser(userId: Id, page: ChatPage = {}): Promise<Chat[] | undefined> {

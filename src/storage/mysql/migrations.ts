@@ -126,6 +126,53 @@ export const MYSQL_MIGRATIONS: readonly (readonly MigrationStatement[])[] = [
   // VARBINARY, which compares without padding ('k' and 'k ' are two keys). Keys equal under the old
   // collation were one key already, so the primary key holds. Running it again changes nothing.
   /* 5 */ ['ALTER TABLE idempotency_keys MODIFY `key` VARBINARY(255) NOT NULL'],
+  // Read state. Each message gets its place in its chat (`seq`: 1, 2, 3 … in history order, given under
+  // the chat's row lock), each chat its count (`last_seq`), each member a marker (the seq and id of the
+  // last message read): unread is a difference, whatever the numbers of messages and members. Messages
+  // already stored are numbered in their history order (a session variable: MySQL 5.7 has no window
+  // functions), and a member's marker starts at the last message they wrote (what one wrote counts as
+  // read). A moved marker is an event of the log, kept in read_events and sequenced like the others.
+  // Each UPDATE computes its values afresh, so a step stopped halfway is safe to run again.
+  /* 6 */ [
+    {
+      sql: 'ALTER TABLE messages ADD COLUMN seq BIGINT NOT NULL DEFAULT 0',
+      unlessFound: columnExists('messages', 'seq'),
+    },
+    {
+      sql: 'ALTER TABLE chats ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0',
+      unlessFound: columnExists('chats', 'last_seq'),
+    },
+    {
+      sql: `ALTER TABLE chat_members ADD COLUMN last_read_seq BIGINT NOT NULL DEFAULT 0,
+              ADD COLUMN last_read_id BIGINT NULL`,
+      unlessFound: columnExists('chat_members', 'last_read_seq'),
+    },
+    'SET @parley_chat = NULL, @parley_seq = 0',
+    `UPDATE messages
+     SET seq = IF(chat_id = @parley_chat, @parley_seq := @parley_seq + 1, @parley_seq := 1 + LEAST(0, @parley_chat := chat_id))
+     ORDER BY chat_id, created_at, id`,
+    `UPDATE chats AS c JOIN (SELECT chat_id, COUNT(*) AS n FROM messages GROUP BY chat_id) AS counted
+       ON counted.chat_id = c.id
+     SET c.last_seq = counted.n`,
+    `UPDATE chat_members AS cm
+     JOIN (SELECT chat_id, author_id, MAX(id) AS id, MAX(seq) AS seq FROM messages GROUP BY chat_id, author_id) AS written
+       ON written.chat_id = cm.chat_id AND written.author_id = cm.user_id
+     SET cm.last_read_seq = written.seq, cm.last_read_id = written.id`,
+    `CREATE TABLE IF NOT EXISTS read_events (
+      id           BIGINT NOT NULL AUTO_INCREMENT,
+      chat_id      BIGINT NOT NULL,
+      user_id      BIGINT NOT NULL,
+      last_read_id BIGINT NOT NULL,
+      unread       BIGINT NOT NULL,
+      log_position BIGINT NULL,
+      PRIMARY KEY (id),
+      KEY read_events_by_log_position (log_position),
+      KEY read_events_by_chat (chat_id, log_position),
+      KEY read_events_by_user (user_id, log_position),
+      CONSTRAINT read_events_chat FOREIGN KEY (chat_id) REFERENCES chats (id),
+      CONSTRAINT read_events_user FOREIGN KEY (user_id) REFERENCES users (id)
+    ) ENGINE = InnoDB`,
+  ],
 ];
 
 const LOCK_WAIT_SECONDS = 60;

@@ -12,6 +12,8 @@ interface ChatRow extends RowDataPacket {
   name: string;
   created_at: string;
   last_message_at: string | null;
+  last_read: string | null;
+  unread: string;
 }
 interface MessageRow extends RowDataPacket {
   id: string;
@@ -61,6 +63,7 @@ export async function chatsOfUser(pool: SessionPool, userId: Id, page: ChatPage)
       members.get(String(row.id)) ?? [],
       isoFromDatetime(row.created_at),
       row.last_message_at === null ? null : isoFromDatetime(row.last_message_at),
+      row,
     ),
   );
 }

@@ -23,13 +23,26 @@ export const SQL = {
   // commit: message ids are drawn and committed in order within a chat, so `created_at, id` order
   // is commit order, which later features (reading new messages since an id) rely on.
   lockChatForAuthor: `
-    SELECT c.last_message_at,
+    SELECT c.last_message_at, c.last_seq,
            EXISTS (SELECT 1 FROM chat_members AS m WHERE m.chat_id = c.id AND m.user_id = CAST(? AS SIGNED)) AS member
     FROM chats AS c WHERE c.id = CAST(? AS SIGNED)
     FOR UPDATE`,
-  insertMessage: `INSERT INTO messages (chat_id, author_id, text, created_at)
-    VALUES (CAST(? AS SIGNED), CAST(? AS SIGNED), ?, ?)`,
-  touchChat: 'UPDATE chats SET last_message_at = ? WHERE id = CAST(? AS SIGNED)',
+  insertMessage: `INSERT INTO messages (chat_id, author_id, text, created_at, seq)
+    VALUES (CAST(? AS SIGNED), CAST(? AS SIGNED), ?, ?, CAST(? AS SIGNED))`,
+  touchChat: 'UPDATE chats SET last_message_at = ?, last_seq = CAST(? AS SIGNED) WHERE id = CAST(? AS SIGNED)',
+  // Never back: of two moves, the one to the later message wins, whichever comes last.
+  moveMarker: `UPDATE chat_members SET last_read_seq = CAST(? AS SIGNED), last_read_id = CAST(? AS SIGNED)
+    WHERE chat_id = CAST(? AS SIGNED) AND user_id = CAST(? AS SIGNED) AND last_read_seq < CAST(? AS SIGNED)`,
+  chatCount: 'SELECT last_seq FROM chats WHERE id = CAST(? AS SIGNED)',
+  // The member's row is locked to commit: moves of one marker take turns, so their events are logged in
+  // the order the marker moved.
+  lockMarker: `SELECT last_read_seq AS seq, last_read_id AS last_read FROM chat_members
+    WHERE chat_id = CAST(? AS SIGNED) AND user_id = CAST(? AS SIGNED) FOR UPDATE`,
+  markerTarget: 'SELECT id, chat_id AS chat, seq FROM messages WHERE id = CAST(? AS SIGNED)',
+  newestTarget: `SELECT id, chat_id AS chat, seq FROM messages WHERE chat_id = CAST(? AS SIGNED)
+    ORDER BY created_at DESC, id DESC LIMIT 1`,
+  logRead: `INSERT INTO read_events (chat_id, user_id, last_read_id, unread)
+    VALUES (CAST(? AS SIGNED), CAST(? AS SIGNED), CAST(? AS SIGNED), CAST(? AS SIGNED))`,
   membersOfUsersChats: `
     SELECT m.chat_id AS chat, m.user_id AS \`user\`
     FROM chat_members AS mine JOIN chat_members AS m ON m.chat_id = mine.chat_id
@@ -113,7 +126,8 @@ export function chatPage(userId: Id, after: ChatPosition | undefined, limit: num
         : `AND c.last_message_at IS NULL AND (c.created_at < CAST(? AS DATETIME(3))
              OR (c.created_at = CAST(? AS DATETIME(3)) AND c.id < CAST(? AS SIGNED)))`;
   return {
-    sql: `SELECT c.id, c.name, c.created_at, c.last_message_at
+    sql: `SELECT c.id, c.name, c.created_at, c.last_message_at,
+        m.last_read_id AS last_read, c.last_seq - m.last_read_seq AS unread
       FROM chat_members AS m JOIN chats AS c ON c.id = m.chat_id
       WHERE m.user_id = CAST(? AS SIGNED) ${keyset}
       ORDER BY c.last_message_at IS NULL, COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC${limitClause(limit)}`,

@@ -1,6 +1,7 @@
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { judgePost } from '../../chat/post-rules.js';
-import type { AddChatResult, AddMessageResult } from '../../chat/storage-port.js';
+import { judgeRead, unreadAfter } from '../../chat/read-rules.js';
+import type { AddChatResult, AddMessageResult, MarkReadResult } from '../../chat/storage-port.js';
 import type { Id } from '../../model/entities.js';
 import { Refusal } from '../refusal.js';
 import { msFromDatetime, toDatetime } from './datetime.js';
@@ -12,7 +13,17 @@ import { SQL } from './statements.js';
 
 interface ChatLockRow extends RowDataPacket {
   last_message_at: string | null;
+  last_seq: string;
   member: number;
+}
+interface MarkerRow extends RowDataPacket {
+  seq: string;
+  last_read: string | null;
+}
+interface TargetRow extends RowDataPacket {
+  id: string;
+  chat: string;
+  seq: string;
 }
 
 /**
@@ -72,15 +83,62 @@ export function insertMessage(chatId: Id, authorId: Id, text: string, now: numbe
     );
     if (!verdict.accepted) throw new Refusal<AddMessageResult>({ ok: false, reason: verdict.refusal });
     const createdAt = toDatetime(verdict.createdAt);
+    // Its place in the chat, taken under the chat's lock like its time.
+    const seq = String(BigInt(chat?.last_seq ?? 0) + 1n);
     const [inserted] = await connection.execute<ResultSetHeader>(SQL.insertMessage, [
       chatId,
       authorId,
       text,
       createdAt,
+      seq,
     ]);
-    await connection.execute(SQL.touchChat, [createdAt, chatId]);
-    return { ok: true, id: String(inserted.insertId) };
+    const id = String(inserted.insertId);
+    await connection.execute(SQL.touchChat, [createdAt, seq, chatId]);
+    // What one wrote counts as read.
+    await connection.execute(SQL.moveMarker, [seq, id, chatId, authorId, seq]);
+    return { ok: true, id };
   };
+}
+
+/** In one transaction, the member's row locked: the facts, judged by read-rules.ts, then the move and its event. */
+export async function markRead(
+  connection: Connection,
+  chatId: Id,
+  userId: Id,
+  messageId: Id | undefined,
+): Promise<MarkReadResult> {
+  const [[count]] = await connection.execute<RowDataPacket[]>(SQL.chatCount, [chatId]);
+  const [[marker]] = await connection.execute<MarkerRow[]>(SQL.lockMarker, [chatId, userId]);
+  const userExists =
+    marker !== undefined || (await connection.execute<RowDataPacket[]>(SQL.userExists, [userId]))[0].length > 0;
+  const [[found]] = await connection.execute<TargetRow[]>(
+    messageId === undefined ? SQL.newestTarget : SQL.markerTarget,
+    [messageId ?? chatId],
+  );
+  const verdict = judgeRead(chatId, {
+    chatExists: count !== undefined,
+    userExists,
+    marker: marker && { seq: Number(marker.seq) },
+    target: found && { id: String(found.id), chat: String(found.chat), seq: Number(found.seq) },
+    named: messageId !== undefined,
+  });
+  if ('refused' in verdict) return { ok: false, reason: verdict.refused };
+  const lastSeq = Number(count?.last_seq ?? 0);
+  if (!verdict.moved) {
+    const lastRead = marker?.last_read == null ? null : String(marker.last_read);
+    const state = {
+      chat: chatId,
+      user: userId,
+      last_read: lastRead,
+      unread: unreadAfter(lastSeq, Number(marker?.seq ?? 0)),
+    };
+    return { ok: true, moved: false, state };
+  }
+  const { seq, id } = verdict.to;
+  await connection.execute(SQL.moveMarker, [String(seq), id, chatId, userId, String(seq)]);
+  const unread = unreadAfter(lastSeq, seq);
+  await connection.execute(SQL.logRead, [chatId, userId, id, String(unread)]);
+  return { ok: true, moved: true, state: { chat: chatId, user: userId, last_read: id, unread } };
 }
 
 /** The first of `members`, in their order, that is not a user; checked a chunk at a time. */

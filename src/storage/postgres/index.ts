@@ -5,6 +5,7 @@ import type {
   AddUserResult,
   Clock,
   IdempotencyKey,
+  MarkReadResult,
   MessageRun,
   MessageRunResult,
   Storage,
@@ -91,6 +92,10 @@ export class PostgresStorage implements Storage {
     // The batch reports its own failures, message by message (see MessageBatch).
     if (!idempotency) return this.messages.add(message);
     return this.guard(() => writes.addMessage(this.pool, this.messages, message, iso(this.now()), idempotency));
+  }
+
+  markRead(chatId: Id, userId: Id, messageId: Id | undefined): Promise<MarkReadResult> {
+    return this.guard(() => writes.markRead(this.pool, chatId, userId, messageId));
   }
 
   chatsOfUser(userId: Id, page: ChatPage = {}): Promise<Chat[] | undefined> {

@@ -64,6 +64,39 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   INSERT INTO event_log_head (id, position) VALUES (1, 0);
   `,
+  // Read state. Each message gets its place in its chat (`seq`: 1, 2, 3 … in history order, given under
+  // the chat's row lock), each chat its count (`last_seq`), each member a marker (the seq and id of the
+  // last message read): unread is a difference, whatever the numbers of messages and members. Messages
+  // already stored are numbered in their history order, and a member's marker starts at the last message
+  // they wrote (what one wrote counts as read). A moved marker is an event of the log, kept in
+  // read_events and sequenced like the others.
+  /* 4 */ `
+  ALTER TABLE messages ADD COLUMN seq bigint;
+  UPDATE messages AS m SET seq = numbered.seq
+  FROM (SELECT id, row_number() OVER (PARTITION BY chat_id ORDER BY created_at, id) AS seq FROM messages) AS numbered
+  WHERE m.id = numbered.id;
+  ALTER TABLE messages ALTER COLUMN seq SET NOT NULL;
+  ALTER TABLE chats ADD COLUMN last_seq bigint NOT NULL DEFAULT 0;
+  UPDATE chats AS c SET last_seq = counted.count
+  FROM (SELECT chat_id, count(*) AS count FROM messages GROUP BY chat_id) AS counted
+  WHERE c.id = counted.chat_id;
+  ALTER TABLE chat_members ADD COLUMN last_read_seq bigint NOT NULL DEFAULT 0, ADD COLUMN last_read_id bigint;
+  UPDATE chat_members AS cm SET last_read_seq = written.seq, last_read_id = written.id
+  FROM (SELECT DISTINCT ON (chat_id, author_id) chat_id, author_id, id, seq FROM messages
+        ORDER BY chat_id, author_id, seq DESC) AS written
+  WHERE cm.chat_id = written.chat_id AND cm.user_id = written.author_id;
+  CREATE TABLE read_events (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    chat_id      bigint NOT NULL REFERENCES chats (id),
+    user_id      bigint NOT NULL REFERENCES users (id),
+    last_read_id bigint NOT NULL,
+    unread       bigint NOT NULL,
+    log_position bigint
+  );
+  CREATE INDEX read_events_by_log_position ON read_events (log_position);
+  CREATE INDEX read_events_by_chat ON read_events (chat_id, log_position);
+  CREATE INDEX read_events_by_user ON read_events (user_id, log_position);
+  `,
 ];
 
 /** Any fixed number: every Parley process migrating one database waits for this same lock. */

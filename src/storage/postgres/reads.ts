@@ -11,6 +11,8 @@ interface ChatRow {
   users: string[];
   created_at: Date;
   last_message_at: Date | null;
+  last_read: string | null;
+  unread: string;
 }
 interface AnchorRow {
   chat_exists: boolean;
@@ -47,7 +49,7 @@ export async function chatsOfUser(pool: pg.Pool, userId: Id, { limit, after }: C
   const { rows } = await pool.query<ChatRow>(query);
   if (rows.length === 0) return (await userExists(pool, userId)) ? [] : undefined;
   return rows.map((row) =>
-    chatOf(row, row.users, row.created_at.toISOString(), row.last_message_at?.toISOString() ?? null),
+    chatOf(row, row.users, row.created_at.toISOString(), row.last_message_at?.toISOString() ?? null, row),
   );
 }
 

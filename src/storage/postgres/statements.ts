@@ -18,8 +18,10 @@ type Limit = number | null;
 const CHAT_POSITION = '(c.last_message_at IS NOT NULL), COALESCE(c.last_message_at, c.created_at), c.id';
 
 // The member list is a subquery of the output: PostgreSQL evaluates it after the LIMIT, for listed chats only.
+// The member's row is joined anyway: their read state costs nothing more (see migration 4).
 const CHATS_OF_USER = `
   SELECT c.id, c.name, c.created_at, c.last_message_at,
+         mine.last_read_id::text AS last_read, c.last_seq - mine.last_read_seq AS unread,
          ARRAY(SELECT m.user_id::text FROM chat_members AS m WHERE m.chat_id = c.id ORDER BY m.position) AS users
   FROM chat_members AS mine
   JOIN chats AS c ON c.id = mine.chat_id
@@ -67,20 +69,26 @@ export const statements = {
   // last_message_at, never earlier than its previous message even if the clock goes back) follows them.
   // So (created_at, id) order is commit order, which paging cursors and live resume rely on. This is
   // judgePost (chat/post-rules.ts) said in SQL, so that a turn's messages take one statement: a message
-  // is added only by a member, stamped no earlier than its chat's last one. A refused message writes
+  // is added only by a member, stamped no earlier than its chat's last one; it takes the chat's next place
+  // (`seq`), and its author's marker moves to it (what one wrote counts as read). A refused message writes
   // nothing; the EXISTS columns are the facts refusalOf turns into the reason.
   addMessage: named<[chatId: Id, authorId: Id, text: string, now: string]>(
     'parley_add_message',
     `WITH touched AS (
        UPDATE chats
-       SET last_message_at = GREATEST($4::timestamptz, COALESCE(last_message_at, $4::timestamptz))
+       SET last_message_at = GREATEST($4::timestamptz, COALESCE(last_message_at, $4::timestamptz)),
+           last_seq = last_seq + 1
        WHERE id = $1::bigint
          AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = $1::bigint AND user_id = $2::bigint)
-       RETURNING last_message_at
+       RETURNING last_message_at, last_seq
      ), inserted AS (
-       INSERT INTO messages (chat_id, author_id, text, created_at)
-       SELECT $1::bigint, $2::bigint, $3::text, last_message_at FROM touched
-       RETURNING id
+       INSERT INTO messages (chat_id, author_id, text, created_at, seq)
+       SELECT $1::bigint, $2::bigint, $3::text, last_message_at, last_seq FROM touched
+       RETURNING id, seq
+     ), marked AS (
+       UPDATE chat_members AS cm SET last_read_seq = i.seq, last_read_id = i.id
+       FROM inserted AS i
+       WHERE cm.chat_id = $1::bigint AND cm.user_id = $2::bigint AND cm.last_read_seq < i.seq
      )
      SELECT (SELECT id FROM inserted) AS id,
             EXISTS (SELECT 1 FROM chats WHERE id = $1::bigint) AS chat_exists,
@@ -92,7 +100,9 @@ export const statements = {
   // the lock addMessage's UPDATE takes, held to commit. Each chat is updated once, from `locked`, and the
   // INSERT reads `touched`, so no id is drawn before every lock is held. Ids are drawn above the Sort on
   // arrival, so within the batch they grow in that order: the k-th accepted message has the k-th id.
-  // One row per message, in arrival order: its id, or the facts that say why it was refused (an
+  // A chat's messages take the places after its count in arrival order too (`seq`, counted once per chat),
+  // and each author's marker moves to their last message of the batch (`marked`: member rows of chats
+  // this statement already holds). One row per message, in arrival order: its id, or the facts that say why it was refused (an
   // accepted message's chat and author exist: its membership row refers to both).
   addMessages: named<[chatIds: readonly Id[], authorIds: readonly Id[], texts: readonly string[], now: string]>(
     'parley_add_messages',
@@ -106,19 +116,28 @@ export const statements = {
        WHERE c.id IN (SELECT i.chat_id FROM input AS i WHERE i.accepted)
        ORDER BY c.id
        FOR NO KEY UPDATE OF c
+     ), counted AS (
+       SELECT i.chat_id, count(*) AS n FROM input AS i WHERE i.accepted GROUP BY i.chat_id
      ), touched AS (
        UPDATE chats AS c
-       SET last_message_at = GREATEST($4::timestamptz, COALESCE(c.last_message_at, $4::timestamptz))
-       FROM locked AS l
+       SET last_message_at = GREATEST($4::timestamptz, COALESCE(c.last_message_at, $4::timestamptz)),
+           last_seq = c.last_seq + k.n
+       FROM locked AS l JOIN counted AS k ON k.chat_id = l.id
        WHERE c.id = l.id
-       RETURNING c.id, c.last_message_at
+       RETURNING c.id, c.last_message_at, c.last_seq - k.n AS seq_before
      ), inserted AS (
-       INSERT INTO messages (chat_id, author_id, text, created_at)
-       SELECT i.chat_id, i.author_id, i.text, t.last_message_at
+       INSERT INTO messages (chat_id, author_id, text, created_at, seq)
+       SELECT i.chat_id, i.author_id, i.text, t.last_message_at,
+              t.seq_before + row_number() OVER (PARTITION BY i.chat_id ORDER BY i.arrival)
        FROM input AS i JOIN touched AS t ON t.id = i.chat_id
        WHERE i.accepted
        ORDER BY i.arrival
-       RETURNING id
+       RETURNING id, chat_id, author_id, seq
+     ), marked AS (
+       UPDATE chat_members AS cm SET last_read_seq = w.seq, last_read_id = w.id
+       FROM (SELECT DISTINCT ON (n.chat_id, n.author_id) n.chat_id, n.author_id, n.id, n.seq
+             FROM inserted AS n ORDER BY n.chat_id, n.author_id, n.seq DESC) AS w
+       WHERE cm.chat_id = w.chat_id AND cm.user_id = w.author_id AND cm.last_read_seq < w.seq
      )
      SELECT CASE WHEN i.accepted
               THEN (SELECT array_agg(n.id ORDER BY n.id) FROM inserted AS n)
@@ -167,6 +186,33 @@ export const statements = {
     'parley_newest_messages',
     `SELECT ${MESSAGE_COLUMNS} FROM messages AS m WHERE m.chat_id = $1::bigint
      ORDER BY m.created_at DESC, m.id DESC LIMIT $2::bigint`,
+  ),
+  // The facts of moving a read marker (see read-rules.ts). The member's row is locked to commit: moves of
+  // one marker take turns, so their events are logged in the order the marker moved.
+  chatCount: named<[chatId: Id]>('parley_chat_count', 'SELECT last_seq FROM chats WHERE id = $1::bigint'),
+  lockMarker: named<[chatId: Id, userId: Id]>(
+    'parley_lock_marker',
+    `SELECT last_read_seq AS seq, last_read_id::text AS last_read FROM chat_members
+     WHERE chat_id = $1::bigint AND user_id = $2::bigint FOR UPDATE`,
+  ),
+  markerTarget: named<[messageId: Id]>(
+    'parley_marker_target',
+    'SELECT id::text, chat_id::text AS chat, seq FROM messages WHERE id = $1::bigint',
+  ),
+  newestTarget: named<[chatId: Id]>(
+    'parley_newest_target',
+    `SELECT id::text, chat_id::text AS chat, seq FROM messages WHERE chat_id = $1::bigint
+     ORDER BY created_at DESC, id DESC LIMIT 1`,
+  ),
+  moveMarker: named<[chatId: Id, userId: Id, seq: number, messageId: Id]>(
+    'parley_move_marker',
+    `UPDATE chat_members SET last_read_seq = $3::bigint, last_read_id = $4::bigint
+     WHERE chat_id = $1::bigint AND user_id = $2::bigint AND last_read_seq < $3::bigint`,
+  ),
+  // Positioned later by the sequencer, like chats and messages.
+  logRead: named<[chatId: Id, userId: Id, messageId: Id, unread: number]>(
+    'parley_log_read',
+    'INSERT INTO read_events (chat_id, user_id, last_read_id, unread) VALUES ($1::bigint, $2::bigint, $3::bigint, $4)',
   ),
   // An INSERT that meets another transaction's uncommitted claim of the key waits for it to end: then
   // it inserts (the other rolled back) or does nothing (the other committed, and its row is visible).

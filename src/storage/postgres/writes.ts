@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import type { AddChatResult, AddMessageResult, AddUserResult, IdempotencyKey } from '../../chat/storage-port.js';
+import { judgeRead, type MarkerTarget, unreadAfter } from '../../chat/read-rules.js';
+import type {
+  AddChatResult,
+  AddMessageResult,
+  AddUserResult,
+  IdempotencyKey,
+  MarkReadResult,
+} from '../../chat/storage-port.js';
 import type { Id } from '../../model/entities.js';
 import { createOnce } from './idempotency.js';
 import { addOneMessage, type MessageBatch } from './message-batch.js';
@@ -50,6 +57,45 @@ export function addMessage(
 ): Promise<AddMessageResult> {
   if (!idempotency) return batch.add(message);
   return createOnce(pool, idempotency, now, (client) => addOneMessage(client, message, now));
+}
+
+/** In one transaction, the member's row locked: the facts, judged by read-rules.ts, then the move and its event. */
+export function markRead(pool: pg.Pool, chatId: Id, userId: Id, messageId: Id | undefined): Promise<MarkReadResult> {
+  return inTransaction(pool, async (client): Promise<MarkReadResult> => {
+    const count = (await client.query<{ last_seq: string }>(statements.chatCount(chatId))).rows[0];
+    const marker = (
+      await client.query<{ seq: string; last_read: string | null }>(statements.lockMarker(chatId, userId))
+    ).rows[0];
+    const userExists = marker !== undefined || (await client.query(statements.userExists(userId))).rows.length > 0;
+    const found = (
+      await client.query<{ id: string; chat: string; seq: string }>(
+        messageId === undefined ? statements.newestTarget(chatId) : statements.markerTarget(messageId),
+      )
+    ).rows[0];
+    const target: MarkerTarget | undefined = found && { id: found.id, chat: found.chat, seq: Number(found.seq) };
+    const verdict = judgeRead(chatId, {
+      chatExists: count !== undefined,
+      userExists,
+      marker: marker && { seq: Number(marker.seq) },
+      target,
+      named: messageId !== undefined,
+    });
+    if ('refused' in verdict) return { ok: false, reason: verdict.refused };
+    const lastSeq = Number(count?.last_seq ?? 0);
+    if (!verdict.moved) {
+      const unread = unreadAfter(lastSeq, Number(marker?.seq ?? 0));
+      return {
+        ok: true,
+        moved: false,
+        state: { chat: chatId, user: userId, last_read: marker?.last_read ?? null, unread },
+      };
+    }
+    const { seq, id } = verdict.to;
+    await client.query(statements.moveMarker(chatId, userId, seq, id));
+    const unread = unreadAfter(lastSeq, seq);
+    await client.query(statements.logRead(chatId, userId, id, unread));
+    return { ok: true, moved: true, state: { chat: chatId, user: userId, last_read: id, unread } };
+  });
 }
 
 export async function forgetIdempotencyKeys(pool: pg.Pool, cutoff: string, limit: number): Promise<number> {

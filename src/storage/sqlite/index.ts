@@ -5,6 +5,7 @@ import type {
   AddUserResult,
   Clock,
   IdempotencyKey,
+  MarkReadResult,
   MessageRun,
   MessageRunResult,
   Storage,
@@ -86,6 +87,10 @@ export class SqliteStorage implements Storage {
   addMessage(chatId: Id, authorId: Id, text: string, idempotency?: IdempotencyKey): Promise<AddMessageResult> {
     const command: WriteCommand = { kind: 'addMessage', chatId, authorId, text, idempotency, now: this.now() };
     return this.write(command) as Promise<AddMessageResult>;
+  }
+
+  markRead(chatId: Id, userId: Id, messageId: Id | undefined): Promise<MarkReadResult> {
+    return this.write({ kind: 'markRead', chatId, userId, messageId }) as Promise<MarkReadResult>;
   }
 
   chatsOfUser(userId: Id, page: ChatPage = {}): Promise<Chat[] | undefined> {

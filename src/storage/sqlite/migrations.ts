@@ -67,6 +67,37 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   DROP INDEX messages_by_chat;
   DROP INDEX messages_by_chat_log_position;
   `,
+  // Read state. Each message gets its place in its chat (`seq`: 1, 2, 3 … in history order, given under
+  // the write lock), each chat its count (`last_seq`), each member a marker (the seq and id of the last
+  // message read): unread is a difference, whatever the numbers of messages and members. Messages already
+  // stored are numbered in their history order, and a member's marker starts at the last message they
+  // wrote (what one wrote counts as read). A moved marker is an event of the log, kept in read_events.
+  /* 5 */ `
+  ALTER TABLE messages ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE chats ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE chat_members ADD COLUMN last_read_seq INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE chat_members ADD COLUMN last_read_id INTEGER;
+  UPDATE messages SET seq = numbered.seq
+  FROM (SELECT id, row_number() OVER (PARTITION BY chat_id ORDER BY id) AS seq FROM messages) AS numbered
+  WHERE messages.id = numbered.id;
+  UPDATE chats SET last_seq = counted.count
+  FROM (SELECT chat_id, count(*) AS count FROM messages GROUP BY chat_id) AS counted
+  WHERE chats.id = counted.chat_id;
+  UPDATE chat_members SET last_read_seq = written.seq, last_read_id = written.id
+  FROM (SELECT chat_id, author_id, max(id) AS id, max(seq) AS seq FROM messages GROUP BY chat_id, author_id) AS written
+  WHERE chat_members.chat_id = written.chat_id AND chat_members.user_id = written.author_id;
+  CREATE TABLE read_events (
+    id           INTEGER PRIMARY KEY,
+    chat_id      INTEGER NOT NULL REFERENCES chats (id),
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    last_read_id INTEGER NOT NULL,
+    unread       INTEGER NOT NULL,
+    log_position INTEGER NOT NULL
+  );
+  CREATE INDEX read_events_by_log_position ON read_events (log_position);
+  CREATE INDEX read_events_by_chat ON read_events (chat_id, log_position);
+  CREATE INDEX read_events_by_user ON read_events (user_id, log_position);
+  `,
 ];
 
 /** Applies the steps this file has not seen yet, each in its own transaction. */

@@ -10,6 +10,8 @@ interface ChatRow {
   name: string;
   created_at: number;
   last_message_at: number | null;
+  last_read: string | null;
+  unread: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -42,6 +44,7 @@ export class SqliteReads {
         members.get(row.id) ?? [],
         iso(row.created_at),
         row.last_message_at === null ? null : iso(row.last_message_at),
+        row,
       ),
     );
   }

@@ -3,8 +3,10 @@ import type { Database } from 'better-sqlite3';
 /** Lexicographic, descending: where a chat stands in its members' lists (see ChatPosition). */
 const CHAT_POSITION = '(c.last_message_at IS NOT NULL), COALESCE(c.last_message_at, c.created_at), c.id';
 
+// The member's row is joined anyway: their read state costs nothing more (see migration 5).
 const CHATS_OF_USER = `
-  SELECT CAST(c.id AS TEXT) AS id, c.name, c.created_at, c.last_message_at
+  SELECT CAST(c.id AS TEXT) AS id, c.name, c.created_at, c.last_message_at,
+         CAST(m.last_read_id AS TEXT) AS last_read, c.last_seq - m.last_read_seq AS unread
   FROM chat_members AS m JOIN chats AS c ON c.id = m.chat_id
   WHERE m.user_id = ? %s
   ORDER BY c.last_message_at IS NULL, COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC
@@ -31,14 +33,35 @@ export function prepareStatements(db: Database) {
       'INSERT INTO chat_members (chat_id, user_id, position) SELECT ?, j.value, j.key FROM json_each(?) AS j',
     ),
     chatForAuthor: db.prepare(
-      `SELECT c.last_message_at,
+      `SELECT c.last_message_at, c.last_seq,
               EXISTS (SELECT 1 FROM chat_members AS m WHERE m.chat_id = c.id AND m.user_id = ?) AS member
        FROM chats AS c WHERE c.id = ?`,
     ),
     insertMessage: withBigIntRowids(
-      db.prepare('INSERT INTO messages (chat_id, author_id, text, created_at, log_position) VALUES (?, ?, ?, ?, ?)'),
+      db.prepare(
+        'INSERT INTO messages (chat_id, author_id, text, created_at, log_position, seq) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
     ),
-    touchChat: db.prepare('UPDATE chats SET last_message_at = ? WHERE id = ?'),
+    touchChat: db.prepare('UPDATE chats SET last_message_at = ?, last_seq = ? WHERE id = ?'),
+    // Never back: of two moves, the one to the later message wins, whichever comes last.
+    moveMarker: db.prepare(
+      `UPDATE chat_members SET last_read_seq = @seq, last_read_id = @id
+       WHERE chat_id = @chat AND user_id = @user AND last_read_seq < @seq`,
+    ),
+    chatCount: db.prepare('SELECT last_seq FROM chats WHERE id = ?').pluck(),
+    marker: db.prepare('SELECT last_read_seq AS seq FROM chat_members WHERE chat_id = ? AND user_id = ?'),
+    markerTarget: db.prepare(
+      'SELECT CAST(id AS TEXT) AS id, CAST(chat_id AS TEXT) AS chat, seq FROM messages WHERE id = ?',
+    ),
+    newestTarget: db.prepare(
+      'SELECT CAST(id AS TEXT) AS id, CAST(chat_id AS TEXT) AS chat, seq FROM messages WHERE chat_id = ? ORDER BY id DESC LIMIT 1',
+    ),
+    markerOf: db.prepare(
+      'SELECT CAST(last_read_id AS TEXT) AS last_read, last_read_seq AS seq FROM chat_members WHERE chat_id = ? AND user_id = ?',
+    ),
+    insertReadEvent: db.prepare(
+      'INSERT INTO read_events (chat_id, user_id, last_read_id, unread, log_position) VALUES (?, ?, ?, ?, ?)',
+    ),
     chatsOfUser: db.prepare(CHATS_OF_USER.replace('%s', '')),
     chatsOfUserAfter: db.prepare(CHATS_OF_USER.replace('%s', `AND (${CHAT_POSITION}) < (?, ?, ?)`)),
     membersOfChats: db.prepare(

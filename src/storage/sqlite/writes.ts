@@ -1,6 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import { judgePost } from '../../chat/post-rules.js';
-import type { AddChatResult, AddMessageResult, AddUserResult, IdempotencyKey } from '../../chat/storage-port.js';
+import { judgeRead, type MarkerTarget, unreadAfter } from '../../chat/read-rules.js';
+import type {
+  AddChatResult,
+  AddMessageResult,
+  AddUserResult,
+  IdempotencyKey,
+  MarkReadResult,
+} from '../../chat/storage-port.js';
 import type { Id } from '../../model/entities.js';
 import { ParleyError, unavailable } from '../../model/errors.js';
 import { Refusal } from '../refusal.js';
@@ -17,9 +24,10 @@ export type WriteCommand =
   | { kind: 'addUser'; username: string; idempotency?: IdempotencyKey; now: number }
   | { kind: 'addChat'; name: string; memberIds: readonly Id[]; idempotency?: IdempotencyKey; now: number }
   | { kind: 'addMessage'; chatId: Id; authorId: Id; text: string; idempotency?: IdempotencyKey; now: number }
+  | { kind: 'markRead'; chatId: Id; userId: Id; messageId: Id | undefined }
   | { kind: 'forgetKeys'; cutoff: number; limit: number };
 
-export type WriteResult = AddUserResult | AddChatResult | AddMessageResult | number;
+export type WriteResult = AddUserResult | AddChatResult | AddMessageResult | MarkReadResult | number;
 
 /**
  * What became of a write, as plain data: its result (refusals included), or why it failed, which is not
@@ -59,6 +67,8 @@ export class SqliteWrites {
         return createOnce(this.statements, command.idempotency, command.now, () =>
           this.addMessage(BigInt(command.chatId), BigInt(command.authorId), command.text, command.now),
         );
+      case 'markRead':
+        return this.markRead(command.chatId, command.userId, command.messageId);
       case 'forgetKeys':
         return this.statements.forgetKeys.run(command.cutoff, command.limit).changes;
     }
@@ -76,7 +86,7 @@ export class SqliteWrites {
 
   private addMessage(chat: bigint, author: bigint, text: string, now: number): AddMessageResult {
     const target = this.statements.chatForAuthor.get(author, chat) as
-      | { last_message_at: number | null; member: number }
+      | { last_message_at: number | null; last_seq: number; member: number }
       | undefined;
     const member = target?.member === 1;
     const verdict = judgePost(
@@ -90,9 +100,45 @@ export class SqliteWrites {
     );
     if (!verdict.accepted) throw new Refusal({ ok: false, reason: verdict.refusal });
     const position = this.nextLogPosition();
-    const id = this.statements.insertMessage.run(chat, author, text, verdict.createdAt, position).lastInsertRowid;
-    this.statements.touchChat.run(verdict.createdAt, chat);
+    // Its place in the chat, taken under the write lock like its time (see migration 5).
+    const seq = (target?.last_seq ?? 0) + 1;
+    const id = this.statements.insertMessage.run(chat, author, text, verdict.createdAt, position, seq).lastInsertRowid;
+    this.statements.touchChat.run(verdict.createdAt, seq, chat);
+    // What one wrote counts as read.
+    this.statements.moveMarker.run({ chat, user: author, seq, id });
     return { ok: true, id: String(id) };
+  }
+
+  private markRead(chatId: Id, userId: Id, messageId: Id | undefined): MarkReadResult {
+    const [chat, user] = [BigInt(chatId), BigInt(userId)];
+    const count = this.statements.chatCount.get(chat) as number | undefined;
+    const marker = this.statements.marker.get(chat, user) as { seq: number } | undefined;
+    const target = (
+      messageId === undefined
+        ? this.statements.newestTarget.get(chat)
+        : this.statements.markerTarget.get(BigInt(messageId))
+    ) as MarkerTarget | undefined;
+    const verdict = judgeRead(chatId, {
+      chatExists: count !== undefined,
+      userExists: marker !== undefined || Boolean(this.statements.userExists.get(user)),
+      marker,
+      target,
+      named: messageId !== undefined,
+    });
+    if ('refused' in verdict) return { ok: false, reason: verdict.refused };
+    if (verdict.moved) {
+      const { seq, id } = verdict.to;
+      this.statements.moveMarker.run({ chat, user, seq, id: BigInt(id) });
+      const unread = unreadAfter(count ?? 0, seq);
+      this.statements.insertReadEvent.run(chat, user, BigInt(id), unread, this.nextLogPosition());
+      return { ok: true, moved: true, state: { chat: chatId, user: userId, last_read: id, unread } };
+    }
+    const now = this.statements.markerOf.get(chat, user) as { last_read: string | null; seq: number };
+    return {
+      ok: true,
+      moved: false,
+      state: { chat: chatId, user: userId, last_read: now.last_read, unread: unreadAfter(count ?? 0, now.seq) },
+    };
   }
 
   /** The next position of the event log, taken inside the write (whose savepoint gives it back if refused). */
