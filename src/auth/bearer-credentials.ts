@@ -50,3 +50,12 @@ const malformed = (detail: string): BearerCredential => ({ kind: 'malformed', de
 export function wwwAuthenticate(reason: AuthFailureReason): string {
   return reason === 'missing' ? 'Bearer' : 'Bearer error="invalid_token"';
 }
+
+/**
+ * A request URL fit for a log line: an `access_token` query parameter's value is replaced, since a
+ * token in a log is a token anyone reading logs can use. The request log must pass `/events` URLs
+ * through this.
+ */
+export function withoutAccessToken(url: string): string {
+  return url.replace(/([?&]access_token=)[^&#]*/g, '$1[redacted]');
+}

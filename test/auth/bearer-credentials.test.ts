@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readBearerCredential, wwwAuthenticate } from '../../src/auth/bearer-credentials.js';
+import { readBearerCredential, withoutAccessToken, wwwAuthenticate } from '../../src/auth/bearer-credentials.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 
@@ -49,4 +49,11 @@ test('WWW-Authenticate asks for a token when none was sent, and says invalid_tok
   for (const reason of ['malformed', 'invalid', 'expired', 'unknown_user'] as const) {
     assert.equal(wwwAuthenticate(reason), 'Bearer error="invalid_token"');
   }
+});
+
+test('a URL logged without its access_token value', () => {
+  assert.equal(withoutAccessToken(`/events?chat=1&access_token=${JWT}`), '/events?chat=1&access_token=[redacted]');
+  assert.equal(withoutAccessToken(`/events?access_token=${JWT}&user=2`), '/events?access_token=[redacted]&user=2');
+  assert.equal(withoutAccessToken('/events?user=2'), '/events?user=2');
+  assert.ok(!withoutAccessToken(`/events?access_token=${JWT}&access_token=${JWT}`).includes(JWT));
 });
