@@ -19,3 +19,9 @@ export interface Message {
   text: string;
   created_at: string;
 }
+
+export interface User {
+  id: Id;
+  username: string;
+  created_at: string;
+}

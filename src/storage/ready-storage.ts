@@ -50,6 +50,7 @@ export class ReadyStorage implements Storage {
   addMessage: Storage['addMessage'] = (...args) => this.whenReady(() => this.backend.addMessage(...args));
   chatsOfUser: Storage['chatsOfUser'] = (...args) => this.whenReady(() => this.backend.chatsOfUser(...args));
   messageRun: Storage['messageRun'] = (...args) => this.whenReady(() => this.backend.messageRun(...args));
+  findUsers: Storage['findUsers'] = (...args) => this.whenReady(() => this.backend.findUsers(...args));
   forgetIdempotencyKeys: Storage['forgetIdempotencyKeys'] = (...args) =>
     this.whenReady(() => this.backend.forgetIdempotencyKeys(...args));
   sequenceEvents: Storage['sequenceEvents'] = () => this.whenReady(() => this.backend.sequenceEvents());

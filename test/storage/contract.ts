@@ -7,6 +7,7 @@ import { messagesIn } from '../support/backends.js';
 import { eventsContract } from './contract-events.js';
 import { idempotencyContract } from './contract-idempotency.js';
 import { pagingContract } from './contract-paging.js';
+import { usersContract } from './contract-users.js';
 
 const FIXED_TIME = Date.UTC(2026, 10, 24, 19, 5, 9, 375);
 
@@ -269,6 +270,7 @@ export function storageContract(backend: Backend): void {
       }));
   });
   pagingContract(backend);
+  usersContract(backend);
   idempotencyContract(backend);
   eventsContract(backend);
 }
