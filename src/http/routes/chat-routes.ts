@@ -7,8 +7,16 @@ import { ChatsGet } from '../schemas/chats-get.js';
 import { MessagesAdd } from '../schemas/messages-add.js';
 import { MessagesGet } from '../schemas/messages-get.js';
 import { UsersAdd } from '../schemas/users-add.js';
+import { UsersGet } from '../schemas/users-get.js';
 
-export const CHAT_PATHS = ['/users/add', '/chats/add', '/messages/add', '/chats/get', '/messages/get'] as const;
+export const CHAT_PATHS = [
+  '/users/add',
+  '/users/get',
+  '/chats/add',
+  '/messages/add',
+  '/chats/get',
+  '/messages/get',
+] as const;
 
 /**
  * The five methods of the specification. Each route checks the shape of its body and asks the chat's rules;
@@ -20,6 +28,8 @@ export function registerChatRoutes(server: FastifyInstance, chats: ChatService):
     reply.code(201);
     return { id: await chats.addUser(request.body.username, request.headers['idempotency-key']) };
   });
+
+  app.post('/users/get', { schema: UsersGet }, async (request) => chats.findUsers(request.body));
 
   app.post('/chats/add', { schema: ChatsAdd }, async (request, reply) => {
     const { name, users } = request.body;
