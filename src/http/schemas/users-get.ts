@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DEFAULT_PREFIX_LIMIT } from '../../chat/user-lookup.js';
 import { Id, IdInput, TEXT_PATTERN, Timestamp } from './common.js';
 import { problems, TRANSPORT_PROBLEMS } from './problems.js';
 
@@ -62,7 +63,7 @@ const ByPrefix = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: MAX_PREFIX_PAGE,
-        description: `At most this many users (1-${MAX_PREFIX_PAGE}); 20 when left out`,
+        description: `At most this many users (1-${MAX_PREFIX_PAGE}); ${DEFAULT_PREFIX_LIMIT} when left out`,
         examples: [20],
       }),
     ),
