@@ -1,4 +1,4 @@
-import type { Chat, Id, Message, ReadState } from '../model/entities.js';
+import type { Chat, Id, Message, ReadState, User } from '../model/entities.js';
 import { conflict, invalid, notFound, ParleyError } from '../model/errors.js';
 import { decodeChatCursor, encodeChatCursor } from './chat-cursor.js';
 import { chatPosition } from './chat-position.js';
@@ -9,6 +9,7 @@ import { canonicalId } from './ids.js';
 import type { PostRefusal } from './post-rules.js';
 import type { ReadRefusal } from './read-rules.js';
 import type { IdempotencyKey, Storage } from './storage-port.js';
+import { askedIds, DEFAULT_PREFIX_LIMIT, inOrderAsked } from './user-lookup.js';
 
 /** An id as a client may send it. */
 export type IdInput = string | number;
@@ -30,6 +31,12 @@ export interface MessageQuery {
   after?: IdInput;
 }
 
+/** Users by id, by username, or by the start of their username (at most `limit`, 20 unless given). */
+export type UserLookup =
+  | { ids: readonly IdInput[] }
+  | { usernames: readonly string[] }
+  | { prefix: string; limit?: number };
+
 /** The chat's rules: what may be created, by whom, and what each refusal means. Knows no HTTP. */
 export class ChatService {
   constructor(
@@ -42,6 +49,20 @@ export class ChatService {
     if (result.ok) return result.id;
     if (result.reason === 'key_reused') throw keyReused(key);
     throw conflict(`username ${JSON.stringify(username)} is taken`);
+  }
+
+  /** The users asked for that exist: by ids or usernames in the order asked, each once; by prefix in username order. */
+  async findUsers(lookup: UserLookup): Promise<User[]> {
+    if ('prefix' in lookup) {
+      return this.storage.findUsers({ prefix: lookup.prefix, limit: lookup.limit ?? DEFAULT_PREFIX_LIMIT });
+    }
+    if ('ids' in lookup) {
+      const ids = askedIds(lookup.ids);
+      if (ids.length === 0) return [];
+      return inOrderAsked(ids, await this.storage.findUsers({ ids }), (user) => user.id);
+    }
+    const usernames = [...new Set(lookup.usernames)];
+    return inOrderAsked(usernames, await this.storage.findUsers({ usernames }), (user) => user.username);
   }
 
   async addChat(name: string, users: readonly IdInput[], key?: string): Promise<Id> {

@@ -8,7 +8,7 @@ const MAX_ID = 9223372036854775807n;
  * entity can have it: zero, or beyond 64 bits. Such ids are unknown, not malformed.
  */
 export function canonicalId(value: string | number): Id | undefined {
-  const digits = typeof value === 'number' ? BigInt(value).toString() : value.replace(/^0+/, '');
+  const digits = (typeof value === 'number' ? BigInt(value).toString() : value).replace(/^0+/, '');
   if (digits === '' || digits.length > 19) return undefined;
   return BigInt(digits) <= MAX_ID ? digits : undefined;
 }

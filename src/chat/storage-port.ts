@@ -1,4 +1,4 @@
-import type { Chat, Id, Message, ReadState } from '../model/entities.js';
+import type { Chat, Id, Message, ReadState, User } from '../model/entities.js';
 import type { EventScope, LogEvent } from '../model/log-events.js';
 import type { ChatPage } from '../model/pages.js';
 import type { StoredKey } from './key-rules.js';
@@ -49,6 +49,12 @@ export type MessageRunResult =
   | { ok: false; reason: 'unknown_chat' | 'unknown_message' | 'foreign_message' };
 
 /**
+ * Users by id or by username (any number of distinct ones; none finds none), or those whose username
+ * starts with `prefix` (literally, case-sensitively), the first `limit` of them.
+ */
+export type UserQuery = { ids: readonly Id[] } | { usernames: readonly string[] } | { prefix: string; limit: number };
+
+/**
  * What the chat's rules and live delivery need of a database; every backend in storage/ provides it and
  * passes the one contract suite. Backends run their SQL and report what they found; the rules that
  * turn those facts into answers are in this folder (post-rules.ts, key-rules.ts, history-pages.ts), and
@@ -74,6 +80,11 @@ export interface Storage {
   chatsOfUser(userId: Id, page?: ChatPage): Promise<Chat[] | undefined>;
   /** A run of the chat's messages; a `from` must be a message of this chat. */
   messageRun(chatId: Id, run: MessageRun): Promise<MessageRunResult>;
+  /**
+   * The users found, each once: by ids or usernames in no particular order (the order asked is made in
+   * one place, user-lookup.ts), by prefix in username order, code point by code point.
+   */
+  findUsers(query: UserQuery): Promise<User[]>;
 
   /**
    * Gives log positions to the chats and messages committed since the last call, and returns how many.

@@ -1,5 +1,5 @@
 /** Body fields that hold ids, alone or in an array. */
-const ID_FIELDS: readonly string[] = ['user', 'chat', 'author', 'users', 'before', 'after', 'message'];
+const ID_FIELDS: readonly string[] = ['user', 'chat', 'author', 'users', 'before', 'after', 'message', 'ids'];
 
 /**
  * An id sent as a JSON integer beyond 2^53 arrives as a BigInt (see json-body, the only place one can come

@@ -11,7 +11,7 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 };
 
 const DESCRIPTION =
-  'Parley is a chat server: users, chats with many members, and messages, behind five JSON methods. ' +
+  'Parley is a chat server: users, chats with many members, and messages, behind JSON methods. ' +
   'Every method is a POST whose body is a JSON object holding all its parameters. Ids are accepted as a ' +
   'string of digits or a JSON integer and are always answered as strings, so 64-bit ids survive JavaScript ' +
   'clients. Times are ISO 8601 in UTC with milliseconds. Every refusal is an RFC 9457 application/problem+json ' +

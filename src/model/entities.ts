@@ -32,3 +32,9 @@ export interface Message {
   text: string;
   created_at: string;
 }
+
+export interface User {
+  id: Id;
+  username: string;
+  created_at: string;
+}

@@ -51,6 +51,7 @@ export class ReadyStorage implements Storage {
   markRead: Storage['markRead'] = (...args) => this.whenReady(() => this.backend.markRead(...args));
   chatsOfUser: Storage['chatsOfUser'] = (...args) => this.whenReady(() => this.backend.chatsOfUser(...args));
   messageRun: Storage['messageRun'] = (...args) => this.whenReady(() => this.backend.messageRun(...args));
+  findUsers: Storage['findUsers'] = (...args) => this.whenReady(() => this.backend.findUsers(...args));
   forgetIdempotencyKeys: Storage['forgetIdempotencyKeys'] = (...args) =>
     this.whenReady(() => this.backend.forgetIdempotencyKeys(...args));
   sequenceEvents: Storage['sequenceEvents'] = () => this.whenReady(() => this.backend.sequenceEvents());

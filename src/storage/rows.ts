@@ -1,4 +1,4 @@
-import type { Chat, Id, Message } from '../model/entities.js';
+import type { Chat, Id, Message, User } from '../model/entities.js';
 
 /**
  * Rows to entities, once for every backend. Each backend reads its own column types (a number, a
@@ -48,6 +48,17 @@ export const chatOf = (
   last_message_at: lastMessageAt,
   last_read: read.last_read === null ? null : String(read.last_read),
   unread: Number(read.unread),
+});
+
+export interface UserRow {
+  id: unknown;
+  username: string;
+}
+
+export const userOf = (row: UserRow, createdAt: string): User => ({
+  id: String(row.id),
+  username: row.username,
+  created_at: createdAt,
 });
 
 /** Members read as (chat, user) rows, in each chat's order, grouped by chat; every chat asked has a list. */

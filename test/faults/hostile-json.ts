@@ -11,6 +11,7 @@ import type { CHAT_PATHS } from '../../src/http/routes/chat-routes.js';
 /** The fields each method reads; extra and missing ones are generated too. */
 export const FIELDS: Readonly<Record<(typeof CHAT_PATHS)[number], readonly string[]>> = {
   '/users/add': ['username'],
+  '/users/get': ['ids', 'usernames', 'prefix', 'limit'],
   '/chats/add': ['name', 'users'],
   '/messages/add': ['chat', 'author', 'text'],
   '/chats/get': ['user', 'limit', 'cursor'],
@@ -166,6 +167,18 @@ const validText: Readonly<Record<string, fc.Arbitrary<string>>> = {
   after: fc.constantFrom('"1"', '"2"', '"3"', '"4"'),
   cursor: cursorText,
   message: fc.constantFrom('"1"', '"2"', '"3"', '"4"', 'null'),
+  ids: fc
+    .array(fc.constantFrom('"1"', '2', '"003"', '"0"', '"9223372036854775808"'), { minLength: 1, maxLength: 6 })
+    .map((items) => `[${items.join(',')}]`),
+  usernames: fc
+    .array(fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }), fc.constantFrom('ann', 'bob')), {
+      minLength: 1,
+      maxLength: 6,
+    })
+    .map(json),
+  prefix: fc
+    .oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }), fc.constantFrom('a', '_', '%'))
+    .map(json),
 };
 
 const keyText = fc.oneof(
@@ -176,13 +189,15 @@ const keyText = fc.oneof(
 
 /** Paging fields are optional: mostly left out, so that reads get answered too. */
 const OPTIONAL_FIELDS: ReadonlySet<string> = new Set(['limit', 'cursor', 'before', 'after', 'message']);
+/** The three ways of /users/get, of which a body holds one: each is left out as often. */
+const ONE_OF_FIELDS: ReadonlySet<string> = new Set(['ids', 'usernames', 'prefix']);
 
 /** A JSON object for `path`: each field valid, hostile or missing, then extra (maybe duplicate) keys. */
 export const objectText = (path: keyof typeof FIELDS) => {
   const fields = FIELDS[path];
   const fieldValue = (field: string) =>
     fc.oneof(
-      { weight: OPTIONAL_FIELDS.has(field) ? 6 : 1, arbitrary: fc.constant(undefined) },
+      { weight: OPTIONAL_FIELDS.has(field) || ONE_OF_FIELDS.has(field) ? 6 : 1, arbitrary: fc.constant(undefined) },
       { weight: 6, arbitrary: validText[field] as fc.Arbitrary<string> },
       { weight: 3, arbitrary: anyValueText },
     );

@@ -8,6 +8,7 @@ import { eventsContract } from './contract-events.js';
 import { idempotencyContract } from './contract-idempotency.js';
 import { pagingContract } from './contract-paging.js';
 import { readStateContract } from './contract-read-state.js';
+import { usersContract } from './contract-users.js';
 
 const FIXED_TIME = Date.UTC(2026, 10, 24, 19, 5, 9, 375);
 
@@ -270,6 +271,7 @@ export function storageContract(backend: Backend): void {
       }));
   });
   pagingContract(backend);
+  usersContract(backend);
   idempotencyContract(backend);
   eventsContract(backend);
   readStateContract(backend);

@@ -8,7 +8,7 @@ import { parseMysqlUrl } from '../../src/storage/mysql/connection-url.js';
 import { MysqlStorage } from '../../src/storage/mysql/index.js';
 import { type MigrationStatement, MYSQL_MIGRATIONS } from '../../src/storage/mysql/migrations.js';
 import { SESSION_SQL_MODE, SessionPool } from '../../src/storage/mysql/session-pool.js';
-import { messageRunStatement } from '../../src/storage/mysql/statements.js';
+import { messageRunStatement, SQL } from '../../src/storage/mysql/statements.js';
 import { messagesIn } from '../support/backends.js';
 import { describeWithService, MYSQL_ADMIN_URL, withDatabase } from '../support/databases.js';
 import { adminQuery, createScratchDatabase, mysql, mysqlAvailable } from '../support/mysql-backend.js';
@@ -263,6 +263,7 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
           () => storage.addChat('room', ['1', '2']),
           () => storage.addMessage('1', '1', 'x'),
           () => storage.chatsOfUser('1'),
+          () => storage.findUsers({ usernames: ['a'] }),
           () => storage.messageRun('1', { direction: 'forward' }),
           () => storage.addUser('a', { key: 'k', fingerprint: 'f' }),
           () => storage.chatsOfUser('1', { limit: 2, after: { active: true, at: 0, id: '1' } }),
@@ -389,6 +390,43 @@ describeWithService('MySQL storage', mysqlAvailable, `MySQL/MariaDB at ${admin.h
           }
           const page = await messagesIn(storage, chat, { limit: 3, after: String(near.id) });
           assert.equal(page.length, 3);
+        }));
+
+      test('users are found through PRIMARY and users_username_bytes, and a prefix is a range of the bytes', () =>
+        withTwoProcesses(async (storage, _, name) => {
+          const rows = Array.from({ length: 5_000 }, (_, i) => [`user_${i}`, '2026-01-01 00:00:00.000']);
+          await adminQuery(`INSERT INTO \`${name}\`.users (username, created_at) VALUES ?`, [rows]);
+          await adminQuery(`ANALYZE TABLE \`${name}\`.users`);
+          const bytes = (text: string) => Buffer.from(text, 'utf8');
+          const pool = new SessionPool(parseMysqlUrl(withDatabase(MYSQL_ADMIN_URL, name)), 1);
+          // As the backend runs them: lists as literals (query), a prefix's bounds as binary parameters (execute).
+          const plans = pool.use(async (connection) => {
+            const explain = async (run: Promise<[RowDataPacket[], unknown]>) => {
+              const [plan] = await run;
+              assert.equal(plan.length, 1);
+              return plan[0] as RowDataPacket;
+            };
+            return {
+              byId: await explain(connection.query(`EXPLAIN ${SQL.usersById}`, [[1n, 2n, 2n ** 63n - 1n]])),
+              byUsername: await explain(
+                connection.query(`EXPLAIN ${SQL.usersByUsername}`, [[bytes('user_1'), bytes('user_2')]]),
+              ),
+              inRange: await explain(
+                connection.execute(`EXPLAIN ${SQL.usersInRange}`, [bytes('user_1'), bytes('user_2'), '20']),
+              ),
+              from: await explain(connection.execute(`EXPLAIN ${SQL.usersFrom}`, [bytes('\u{10FFFF}'), '20'])),
+            };
+          });
+          const { byId, ...byUsernameBytes } = await plans.finally(() => pool.end());
+          assert.deepEqual({ type: byId.type, key: byId.key }, { type: 'range', key: 'PRIMARY' });
+          for (const [shape, plan] of Object.entries(byUsernameBytes)) {
+            assert.deepEqual({ type: plan.type, key: plan.key }, { type: 'range', key: 'users_username_bytes' }, shape);
+            assert.doesNotMatch(String(plan.Extra), /filesort/, shape);
+          }
+          assert.deepEqual(
+            (await storage.findUsers({ prefix: 'user_10', limit: 3 })).map((user) => user.username),
+            ['user_10', 'user_100', 'user_1000'],
+          );
         }));
     });
 

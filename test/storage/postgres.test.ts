@@ -113,6 +113,7 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
       await assert.rejects(storage.addChat('room', ['1', '2']), unavailable);
       await assert.rejects(storage.addMessage('1', '1', 'hi'), unavailable);
       await assert.rejects(storage.chatsOfUser('1'), unavailable);
+      await assert.rejects(storage.findUsers({ prefix: 'a', limit: 20 }), unavailable);
       await assert.rejects(storage.messageRun('1', { direction: 'forward' }), unavailable);
       await assert.rejects(storage.messageRun('1', { direction: 'forward', limit: 5, from: '1' }), unavailable);
       await assert.rejects(storage.addMessage('1', '1', 'hi', { key: 'k', fingerprint: 'f' }), unavailable);
@@ -475,4 +476,34 @@ describeWithService('PostgreSQL storage', postgresAvailable, `PostgreSQL at ${PO
       assert.match(text, /Index (Only )?Scan Backward using messages_by_chat/);
       assert.doesNotMatch(text, /Sort/);
     }));
+
+  test('users are found through their unique indexes, and a prefix is a range of users_username_key', async () => {
+    const database = await openPostgres();
+    try {
+      const { url } = database;
+      await queryPostgres(
+        `INSERT INTO users (username, created_at) SELECT 'user_' || n, now() FROM generate_series(1, 20000) AS n`,
+        [],
+        url,
+      );
+      await queryPostgres('ANALYZE users', [], url);
+      const planOf = async (query: pg.QueryConfig) =>
+        (await queryPostgres(`EXPLAIN (COSTS OFF) ${query.text}`, query.values, url))
+          .map((row) => row['QUERY PLAN'])
+          .join('\n');
+      const byId = await planOf(statements.usersById(['1', '2']));
+      assert.match(byId, /Index Scan using users_pkey/, byId);
+      const byUsername = await planOf(statements.usersByUsername(['user_1', 'user_2']));
+      assert.match(byUsername, /Index Scan using users_username_key/, byUsername);
+      const inRange = await planOf(statements.usersInRange('user_1', 'user_2', 20));
+      assert.match(inRange, /Index Scan using users_username_key/, inRange);
+      assert.match(inRange, /Index Cond: \(\(username >= .+\) AND \(username < .+\)\)/, inRange);
+      const from = await planOf(statements.usersFrom('\u{10FFFF}', 20));
+      assert.match(from, /Index Scan using users_username_key/, from);
+      assert.match(from, /Index Cond: \(username >= /, from);
+      for (const plan of [byId, byUsername, inRange, from]) assert.doesNotMatch(plan, /Seq Scan|Sort|Filter/, plan);
+    } finally {
+      await database.close();
+    }
+  });
 });

@@ -98,3 +98,21 @@ test('after migrating a database of the older schema, pages and events keep `cre
   );
   db.close();
 });
+
+test('users are found by searches of their unique indexes, and a prefix is a range of the username index', () => {
+  const db = openSqliteDatabase(':memory:');
+  migrate(db);
+  const insert = db.prepare('INSERT INTO users (username, created_at) VALUES (?, 0)');
+  for (let index = 0; index < 1000; index++) insert.run(`user_${index}`);
+  const statements = prepareStatements(db);
+  const byId = planOf(db, statements.usersById, '[1,2,3]');
+  assert.match(byId, /SEARCH u USING INTEGER PRIMARY KEY \(rowid=\?\)/, byId);
+  const byUsername = planOf(db, statements.usersByUsername, '["user_1","user_2"]');
+  assert.match(byUsername, /SEARCH u USING INDEX sqlite_autoindex_users_1 \(username=\?\)/, byUsername);
+  const inRange = planOf(db, statements.usersInRange, 'user_1', 'user_2', 20);
+  assert.match(inRange, /SEARCH u USING INDEX sqlite_autoindex_users_1 \(username>\? AND username<\?\)/, inRange);
+  const from = planOf(db, statements.usersFrom, '\u{10FFFF}', 20);
+  assert.match(from, /SEARCH u USING INDEX sqlite_autoindex_users_1 \(username>\?\)/, from);
+  for (const plan of [byId, byUsername, inRange, from]) assert.doesNotMatch(plan, /SCAN u|TEMP B-TREE/, plan);
+  db.close();
+});

@@ -8,9 +8,11 @@ import { ChatsRead } from '../schemas/chats-read.js';
 import { MessagesAdd } from '../schemas/messages-add.js';
 import { MessagesGet } from '../schemas/messages-get.js';
 import { UsersAdd } from '../schemas/users-add.js';
+import { UsersGet } from '../schemas/users-get.js';
 
 export const CHAT_PATHS = [
   '/users/add',
+  '/users/get',
   '/chats/add',
   '/messages/add',
   '/chats/get',
@@ -19,7 +21,7 @@ export const CHAT_PATHS = [
 ] as const;
 
 /**
- * The five methods of the specification. Each route checks the shape of its body and asks the chat's rules;
+ * The methods of the chat: the specification's five, finding users and read markers. Each route checks the shape of its body and asks the chat's rules;
  * the types of its body and headers are those of its schema.
  */
 export function registerChatRoutes(server: FastifyInstance, chats: ChatService): void {
@@ -28,6 +30,8 @@ export function registerChatRoutes(server: FastifyInstance, chats: ChatService):
     reply.code(201);
     return { id: await chats.addUser(request.body.username, request.headers['idempotency-key']) };
   });
+
+  app.post('/users/get', { schema: UsersGet }, async (request) => chats.findUsers(request.body));
 
   app.post('/chats/add', { schema: ChatsAdd }, async (request, reply) => {
     const { name, users } = request.body;

@@ -18,7 +18,7 @@ const WHEN: Partial<Record<ErrorCode, string>> = {
   internal: 'a bug; it has been logged',
 };
 
-/** Refusals any of the five methods can give, whatever its body says. */
+/** Refusals any of the methods can give, whatever its body says. */
 export const TRANSPORT_PROBLEMS: ProblemExamples = {
   body_too_large: 'the request body must be at most 1 MiB (1,048,576 bytes)',
   unsupported_media_type:

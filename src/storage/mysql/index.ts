@@ -10,8 +10,9 @@ import type {
   MessageRunResult,
   Storage,
   StorageFigures,
+  UserQuery,
 } from '../../chat/storage-port.js';
-import type { Chat, Id } from '../../model/entities.js';
+import type { Chat, Id, User } from '../../model/entities.js';
 import type { EventScope, LogEvent } from '../../model/log-events.js';
 import type { ChatPage } from '../../model/pages.js';
 import { refusedWith } from '../refusal.js';
@@ -76,6 +77,10 @@ export class MysqlStorage implements Storage {
 
   messageRun(chatId: Id, run: MessageRun): Promise<MessageRunResult> {
     return this.guard(() => reads.messageRun(this.pool, chatId, run));
+  }
+
+  findUsers(query: UserQuery): Promise<User[]> {
+    return this.guard(() => reads.findUsers(this.pool, query));
   }
 
   sequenceEvents(): Promise<number> {

@@ -1,11 +1,12 @@
 import type { RowDataPacket } from 'mysql2/promise';
-import type { MessageRun, MessageRunResult } from '../../chat/storage-port.js';
-import type { Chat, Id } from '../../model/entities.js';
+import type { MessageRun, MessageRunResult, UserQuery } from '../../chat/storage-port.js';
+import type { Chat, Id, User } from '../../model/entities.js';
 import type { ChatPage } from '../../model/pages.js';
-import { chatOf, membersByChat, messageOf } from '../rows.js';
+import { prefixUpperBound } from '../prefix-range.js';
+import { chatOf, membersByChat, messageOf, userOf } from '../rows.js';
 import { isoFromDatetime } from './datetime.js';
 import type { SessionPool } from './session-pool.js';
-import { chatPage, type MessageAnchor, messageRunStatement, SQL } from './statements.js';
+import { chatPage, limitValue, type MessageAnchor, messageRunStatement, SQL } from './statements.js';
 
 interface ChatRow extends RowDataPacket {
   id: string;
@@ -25,6 +26,11 @@ interface MessageRow extends RowDataPacket {
 interface MemberRow extends RowDataPacket {
   chat: string;
   user: string;
+}
+interface UserRow extends RowDataPacket {
+  id: string;
+  username: string;
+  created_at: string;
 }
 interface PositionRow extends RowDataPacket {
   chat: string;
@@ -46,6 +52,35 @@ async function exists(pool: SessionPool, sql: string, id: Id): Promise<boolean> 
 
 export const userExists = (pool: SessionPool, userId: Id) => exists(pool, SQL.userExists, userId);
 export const chatExists = (pool: SessionPool, chatId: Id) => exists(pool, SQL.chatExists, chatId);
+
+export async function findUsers(pool: SessionPool, query: UserQuery): Promise<User[]> {
+  const rows =
+    'prefix' in query ? await usersWithPrefix(pool, query.prefix, query.limit) : await usersByKey(pool, query);
+  return rows.map((row) => userOf(row, isoFromDatetime(row.created_at)));
+}
+
+/** Ids or usernames, a chunk of them per statement; none asked runs no statement (`IN ()` is not SQL). */
+function usersByKey(pool: SessionPool, query: { ids: readonly Id[] } | { usernames: readonly string[] }) {
+  const [sql, keys] =
+    'ids' in query
+      ? [SQL.usersById, query.ids.map((id) => BigInt(id))]
+      : [SQL.usersByUsername, query.usernames.map((username) => Buffer.from(username, 'utf8'))];
+  return pool.use(async (connection) => {
+    const users: UserRow[] = [];
+    for (const chunk of chunks<bigint | Buffer>(keys)) {
+      const [rows] = await connection.query<UserRow[]>(sql, [chunk]);
+      users.push(...rows);
+    }
+    return users;
+  });
+}
+
+function usersWithPrefix(pool: SessionPool, prefix: string, limit: number): Promise<UserRow[]> {
+  const bound = prefixUpperBound(prefix);
+  const [sql, range] = bound === undefined ? [SQL.usersFrom, [prefix]] : [SQL.usersInRange, [prefix, bound]];
+  const values = [...range.map((end) => Buffer.from(end, 'utf8')), limitValue(limit)];
+  return pool.use(async (connection) => (await connection.execute<UserRow[]>(sql, values))[0]);
+}
 
 export async function chatsOfUser(pool: SessionPool, userId: Id, page: ChatPage): Promise<Chat[] | undefined> {
   const { sql, values } = chatPage(userId, page.after, page.limit);

@@ -6,6 +6,8 @@ const KEY_LOCK_NAME = "CONCAT('parley_key.', SHA1(CONCAT(DATABASE(), '.', ?)))";
 /** As long as InnoDB's default wait for a row lock, which it replaces for same-key writes. */
 export const KEY_TURN_WAIT_SECONDS = 50;
 
+const USER_COLUMNS = 'id, username, created_at';
+
 /**
  * The SQL of the MySQL backend. Ids travel as decimal strings and are compared through
  * `CAST(? AS SIGNED)`: MySQL 5.7 may compare a BIGINT column with a string parameter as doubles, which
@@ -14,6 +16,16 @@ export const KEY_TURN_WAIT_SECONDS = 50;
 export const SQL = {
   insertUser: 'INSERT INTO users (username, created_at) VALUES (?, ?)',
   userExists: 'SELECT 1 FROM users WHERE id = CAST(? AS SIGNED)',
+  // Filled in by the driver with a list of BigInt ids, as knownUsers.
+  usersById: `SELECT ${USER_COLUMNS} FROM users WHERE id IN (?)`,
+  // Usernames are looked up and ranged over by their bytes, on users_username_bytes (migration step 4):
+  // the VARCHAR's PAD SPACE collation would match 'x ' for 'x'. Buffers go to the driver, which writes
+  // them as binary literals here and sends them as binary parameters below.
+  usersByUsername: `SELECT ${USER_COLUMNS} FROM users WHERE username_bytes IN (?)`,
+  // A prefix is a range of those bytes (see prefix-range.ts): UTF-8 byte order is code point order.
+  usersInRange: `SELECT ${USER_COLUMNS} FROM users WHERE username_bytes >= ? AND username_bytes < ?
+    ORDER BY username_bytes LIMIT ?`,
+  usersFrom: `SELECT ${USER_COLUMNS} FROM users WHERE username_bytes >= ? ORDER BY username_bytes LIMIT ?`,
   chatExists: 'SELECT 1 FROM chats WHERE id = CAST(? AS SIGNED)',
   insertChat: 'INSERT INTO chats (name, created_at) VALUES (?, ?)',
   // Filled in by the driver with lists of BigInt ids, which it writes as integer literals.

@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import type { MessageRun, MessageRunResult } from '../../chat/storage-port.js';
-import type { Chat, Id } from '../../model/entities.js';
+import type { MessageRun, MessageRunResult, UserQuery } from '../../chat/storage-port.js';
+import type { Chat, Id, User } from '../../model/entities.js';
 import type { ChatPage } from '../../model/pages.js';
-import { chatOf, type MessageRow, messageOf } from '../rows.js';
+import { prefixUpperBound } from '../prefix-range.js';
+import { chatOf, type MessageRow, messageOf, type UserRow, userOf } from '../rows.js';
 import { statements } from './statements.js';
 
 interface ChatRow {
@@ -40,6 +41,20 @@ export async function userExists(pool: pg.Pool, userId: Id): Promise<boolean> {
 
 export async function chatExists(pool: pg.Pool, chatId: Id): Promise<boolean> {
   return exists(pool, statements.chatExists(chatId));
+}
+
+export async function findUsers(pool: pg.Pool, query: UserQuery): Promise<User[]> {
+  const { rows } = await pool.query<UserRow & { created_at: Date }>(userStatement(query));
+  return rows.map((row) => userOf(row, row.created_at.toISOString()));
+}
+
+function userStatement(query: UserQuery): pg.QueryConfig {
+  if ('ids' in query) return statements.usersById(query.ids);
+  if ('usernames' in query) return statements.usersByUsername(query.usernames);
+  const bound = prefixUpperBound(query.prefix);
+  return bound === undefined
+    ? statements.usersFrom(query.prefix, query.limit)
+    : statements.usersInRange(query.prefix, bound, query.limit);
 }
 
 export async function chatsOfUser(pool: pg.Pool, userId: Id, { limit, after }: ChatPage): Promise<Chat[] | undefined> {

@@ -31,6 +31,8 @@ const CHATS_OF_USER = `
 // Columns are qualified throughout: ORDER BY a bare `chat` or `id` would name the output column.
 const MESSAGE_COLUMNS = 'm.id, m.chat_id AS chat, m.author_id AS author, m.text, m.created_at';
 
+const USER_COLUMNS = 'u.id, u.username, u.created_at';
+
 /**
  * Every statement of the PostgreSQL backend. Pages of messages are ranges of the (chat_id, created_at,
  * id) index, walked forwards or backwards from a row comparison: a page reads only its own rows.
@@ -41,6 +43,26 @@ export const statements = {
     'INSERT INTO users (username, created_at) VALUES ($1, $2) RETURNING id',
   ),
   userExists: named<[userId: Id]>('parley_user_exists', 'SELECT 1 FROM users WHERE id = $1::bigint'),
+  // Ids and usernames travel as one array parameter; each is one search of its unique index.
+  usersById: named<[userIds: readonly Id[]]>(
+    'parley_users_by_id',
+    `SELECT ${USER_COLUMNS} FROM users AS u WHERE u.id = ANY ($1::bigint[])`,
+  ),
+  usersByUsername: named<[usernames: readonly string[]]>(
+    'parley_users_by_username',
+    `SELECT ${USER_COLUMNS} FROM users AS u WHERE u.username = ANY ($1::text[])`,
+  ),
+  // A prefix is a range of users_username_key (see prefix-range.ts), whose COLLATE "C" compares UTF-8
+  // bytes: code point order. The column's collation governs the comparisons and the ORDER BY.
+  usersInRange: named<[from: string, to: string, limit: number]>(
+    'parley_users_in_range',
+    `SELECT ${USER_COLUMNS} FROM users AS u WHERE u.username >= $1::text AND u.username < $2::text
+     ORDER BY u.username LIMIT $3::bigint`,
+  ),
+  usersFrom: named<[from: string, limit: number]>(
+    'parley_users_from',
+    `SELECT ${USER_COLUMNS} FROM users AS u WHERE u.username >= $1::text ORDER BY u.username LIMIT $2::bigint`,
+  ),
   chatExists: named<[chatId: Id]>('parley_chat_exists', 'SELECT 1 FROM chats WHERE id = $1::bigint'),
   // Members travel as one array parameter: a chat may have more members than a statement has parameters.
   firstUnknownUser: named<[memberIds: readonly Id[]]>(

@@ -10,8 +10,9 @@ import type {
   MessageRunResult,
   Storage,
   StorageFigures,
+  UserQuery,
 } from '../../chat/storage-port.js';
-import type { Chat, Id } from '../../model/entities.js';
+import type { Chat, Id, User } from '../../model/entities.js';
 import type { EventScope, LogEvent } from '../../model/log-events.js';
 import type { ChatPage } from '../../model/pages.js';
 import { asStorageError } from './errors.js';
@@ -99,6 +100,10 @@ export class SqliteStorage implements Storage {
 
   messageRun(chatId: Id, run: MessageRun): Promise<MessageRunResult> {
     return this.guard(() => this.reads.messageRun(chatId, run));
+  }
+
+  findUsers(query: UserQuery): Promise<User[]> {
+    return this.guard(() => this.reads.findUsers(query));
   }
 
   /** Every write takes its position as it commits (see SqliteEventLog): nothing waits. */

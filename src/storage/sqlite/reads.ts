@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import type { MessageRun, MessageRunResult } from '../../chat/storage-port.js';
-import type { Chat, Id } from '../../model/entities.js';
+import type { MessageRun, MessageRunResult, UserQuery } from '../../chat/storage-port.js';
+import type { Chat, Id, User } from '../../model/entities.js';
 import type { ChatPage } from '../../model/pages.js';
-import { chatOf, type MessageRow, membersByChat, messageOf } from '../rows.js';
+import { prefixUpperBound } from '../prefix-range.js';
+import { chatOf, type MessageRow, membersByChat, messageOf, type UserRow, userOf } from '../rows.js';
 import { prepareStatements, type SqliteStatements } from './statements.js';
 
 interface ChatRow {
@@ -75,6 +76,24 @@ export class SqliteReads {
       limit,
     ) as (MessageRow & { created_at: number })[];
     return { ok: true, messages: rows.map((row) => messageOf(row, iso(row.created_at))) };
+  }
+
+  findUsers(query: UserQuery): User[] {
+    const rows = (
+      'ids' in query
+        ? this.statements.usersById.all(`[${query.ids.join(',')}]`)
+        : 'usernames' in query
+          ? this.statements.usersByUsername.all(JSON.stringify(query.usernames))
+          : this.usersWithPrefix(query.prefix, query.limit)
+    ) as (UserRow & { created_at: number })[];
+    return rows.map((row) => userOf(row, iso(row.created_at)));
+  }
+
+  private usersWithPrefix(prefix: string, limit: number): unknown[] {
+    const bound = prefixUpperBound(prefix);
+    return bound === undefined
+      ? this.statements.usersFrom.all(prefix, limit)
+      : this.statements.usersInRange.all(prefix, bound, limit);
   }
 
   chatExists(chat: bigint): boolean {

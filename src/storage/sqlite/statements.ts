@@ -16,6 +16,8 @@ const CHATS_OF_USER = `
 const MESSAGE_COLUMNS = `CAST(m.id AS TEXT) AS id, CAST(m.chat_id AS TEXT) AS chat, CAST(m.author_id AS TEXT) AS author,
   m.text, m.created_at`;
 
+const USER_COLUMNS = 'CAST(u.id AS TEXT) AS id, u.username, u.created_at';
+
 /** Every statement of the SQLite backend, prepared once per connection. */
 export function prepareStatements(db: Database) {
   const withBigIntRowids = <S extends { safeIntegers(on: boolean): S }>(statement: S) => statement.safeIntegers(true);
@@ -23,6 +25,19 @@ export function prepareStatements(db: Database) {
     ping: db.prepare('SELECT 1'),
     insertUser: withBigIntRowids(db.prepare('INSERT INTO users (username, created_at) VALUES (?, ?)')),
     userExists: db.prepare('SELECT 1 FROM users WHERE id = ?').pluck(),
+    // Ids and usernames arrive as one JSON array; each is one search of its unique index.
+    usersById: db.prepare(
+      `SELECT ${USER_COLUMNS} FROM users AS u WHERE u.id IN (SELECT j.value FROM json_each(?) AS j)`,
+    ),
+    usersByUsername: db.prepare(
+      `SELECT ${USER_COLUMNS} FROM users AS u WHERE u.username IN (SELECT j.value FROM json_each(?) AS j)`,
+    ),
+    // A prefix is a range of the username index (see prefix-range.ts), which compares TEXT with BINARY:
+    // UTF-8 bytes, that is code point order.
+    usersInRange: db.prepare(
+      `SELECT ${USER_COLUMNS} FROM users AS u WHERE u.username >= ? AND u.username < ? ORDER BY u.username LIMIT ?`,
+    ),
+    usersFrom: db.prepare(`SELECT ${USER_COLUMNS} FROM users AS u WHERE u.username >= ? ORDER BY u.username LIMIT ?`),
     chatExists: db.prepare('SELECT 1 FROM chats WHERE id = ?').pluck(),
     firstUnknownUser: db.prepare(
       `SELECT CAST(j.value AS TEXT) AS id FROM json_each(?) AS j
