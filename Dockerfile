@@ -1,8 +1,10 @@
 # Parley: the chat server, listening on 9000. Built as `avitochat:latest` for the seed's deployment:
 #   docker build -t avitochat:latest .
 
-# Build stage: native addons (better-sqlite3) compile here, TypeScript is compiled, dev dependencies dropped.
-FROM node:20-bookworm-slim AS build
+# Build stage: TypeScript is compiled, dev dependencies dropped. better-sqlite3 brings its addon compiled
+# for amd64 and arm64; an npm that does not read package.json's allowScripts still runs node-gyp on it, a
+# no-op that needs python3 and make, and on other platforms it compiles here.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -13,7 +15,7 @@ RUN npm ci
 RUN npm prune --omit=dev
 
 # Run stage: production dependencies and compiled code only, as the unprivileged `node` user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production PORT=9000
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

@@ -31,6 +31,14 @@ function readDockerfile(): Instruction[][] {
   return stages;
 }
 
+/** The steps below run on this process's Node.js: they stand for the image only if it is the same major. */
+test("both of the Dockerfile's stages start from the official image of the Node.js major this check runs on", () => {
+  const images = readDockerfile().map((stage) => stage[0]?.args.split(/\s+/)[0]);
+  const major = process.versions.node.split('.')[0];
+  const majors = images.map((image) => /^node:(\d+)-/.exec(image ?? '')?.[1]);
+  assert.deepEqual(majors, [major, major], `FROM ${images.join(', ')}; this check runs on Node.js ${process.version}`);
+});
+
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-image-'));
 after(() => fs.rmSync(workdir, { recursive: true, force: true }));
 
