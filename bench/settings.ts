@@ -31,6 +31,8 @@ export interface BenchSettings {
   readonly profile: readonly string[];
   /** Backends of the read figures (three reads, Parley against a bare server answering the same bytes). */
   readonly reads: readonly string[];
+  /** Backends whose three reads are run once more, unmeasured, each with the server under `node --cpu-prof`. */
+  readonly profileReads: readonly string[];
   /** Before each measurement, wait up to this many seconds for the rest of the machine to be quiet (0: never). */
   readonly quietWait: number;
   /** Quiet: other processes use less than this many cores. */
@@ -58,6 +60,7 @@ export function loadSettings(env: Env = process.env): BenchSettings {
     scaleBackends: list(env, 'BENCH_SCALE_BACKENDS', ['sqlite']),
     profile: list(env, 'BENCH_PROFILE', quick ? [] : ['sqlite']),
     reads: list(env, 'BENCH_READS', ['sqlite', 'postgres']),
+    profileReads: list(env, 'BENCH_PROFILE_READS', quick ? [] : ['sqlite', 'postgres']),
     quietWait: integer(env, 'BENCH_QUIET_WAIT', quick ? 0 : 20),
     quietCores: Number(env.BENCH_QUIET_CORES ?? 0.3),
     logLevel: env.BENCH_LOG_LEVEL ?? 'info',
