@@ -47,7 +47,11 @@ async function seedDataset(
   const server = await startParley(database.url, settings.logLevel);
   let answers: ReadAnswer[];
   try {
-    answers = await captureAnswers(server.url, await seedReads(server.url));
+    const reads = await seedReads(server.url);
+    // The statistics autovacuum would gather within a minute: without them the planner may sort a whole
+    // chat for a page, and the plan would change between two rounds.
+    if (backend === 'postgres') await database.execute('VACUUM ANALYZE');
+    answers = await captureAnswers(server.url, reads);
   } finally {
     await server.stop();
   }
