@@ -31,6 +31,8 @@ export interface BenchSettings {
   readonly profile: readonly string[];
   /** Backends of the read figures (three reads, Parley against a bare server answering the same bytes). */
   readonly reads: readonly string[];
+  /** Servers of the read figures: ceiling, parley, and the diagnostics fastify, fastify-bytes, baseline. */
+  readonly readTargets: readonly string[];
   /** Backends whose three reads are run once more, unmeasured, each with the server under `node --cpu-prof`. */
   readonly profileReads: readonly string[];
   /** Before each measurement, wait up to this many seconds for the rest of the machine to be quiet (0: never). */
@@ -60,6 +62,11 @@ export function loadSettings(env: Env = process.env): BenchSettings {
     scaleBackends: list(env, 'BENCH_SCALE_BACKENDS', ['sqlite']),
     profile: list(env, 'BENCH_PROFILE', quick ? [] : ['sqlite']),
     reads: list(env, 'BENCH_READS', ['sqlite', 'postgres']),
+    readTargets: list(
+      env,
+      'BENCH_READ_TARGETS',
+      env.BENCH_BASELINE_DIST ? ['ceiling', 'parley', 'baseline'] : ['ceiling', 'parley'],
+    ),
     profileReads: list(env, 'BENCH_PROFILE_READS', quick ? [] : ['sqlite', 'postgres']),
     quietWait: integer(env, 'BENCH_QUIET_WAIT', quick ? 0 : 20),
     quietCores: Number(env.BENCH_QUIET_CORES ?? 0.3),

@@ -52,7 +52,7 @@ export async function runReadSuite(settings: BenchSettings, log: (line: string) 
     if (await readBackendAvailable(backend)) datasets.push(await readDataset(backend, settings, log));
     else log(`skipped the ${backend} reads: its database is not reachable`);
   }
-  const targets = readTargetNames();
+  const targets = readTargetNames(settings);
   const runs: ReadFigures['runs'] = Object.fromEntries(
     datasets.map(({ backend, answers }) => [
       backend,

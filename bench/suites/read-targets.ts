@@ -75,6 +75,15 @@ export const READ_TARGETS: Record<string, ReadTarget> = {
     name: 'ceiling (node:http, same bytes)',
     start: (dataset) => startCeiling('read-ceiling-server.ts', [dataset.answersFile]),
   },
+  // Diagnostics, run only when named in BENCH_READ_TARGETS: Fastify alone, from memory.
+  fastify: {
+    name: 'Fastify alone, Parley’s schemas',
+    start: (dataset) => startCeiling('read-fastify-server.ts', [dataset.answersFile, 'entities']),
+  },
+  'fastify-bytes': {
+    name: 'Fastify alone, bytes as captured',
+    start: (dataset) => startCeiling('read-fastify-server.ts', [dataset.answersFile, 'bytes']),
+  },
   parley: {
     name: 'Parley',
     start: (dataset, settings) => startParley(dataset.database.url, settings.logLevel),
@@ -85,9 +94,15 @@ export const READ_TARGETS: Record<string, ReadTarget> = {
   },
 };
 
-/** The targets of each round: the baseline build only when BENCH_BASELINE_DIST names one. */
-export const readTargetNames = (): string[] =>
-  BASELINE_DIST === undefined ? ['ceiling', 'parley'] : ['ceiling', 'parley', 'baseline'];
+/** The targets of each round, in order; the baseline build only when BENCH_BASELINE_DIST names one. */
+export function readTargetNames(settings: BenchSettings): string[] {
+  for (const name of settings.readTargets) {
+    if (READ_TARGETS[name] === undefined)
+      throw new Error(`unknown read target ${name}; known: ${Object.keys(READ_TARGETS)}`);
+  }
+  if (!settings.readTargets.includes('ceiling')) throw new Error('BENCH_READ_TARGETS must name the ceiling');
+  return settings.readTargets.filter((name) => name !== 'baseline' || BASELINE_DIST !== undefined);
+}
 
 /**
  * Starts `target` on the data set, checks that it answers every read with the captured bytes, and
