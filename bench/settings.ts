@@ -29,6 +29,12 @@ export interface BenchSettings {
   readonly scaleBackends: readonly string[];
   /** Backends of one extra, unmeasured /messages/add run each with the server under `node --cpu-prof`. */
   readonly profile: readonly string[];
+  /** Backends of the read figures (three reads, Parley against a bare server answering the same bytes). */
+  readonly reads: readonly string[];
+  /** Servers of the read figures: ceiling, parley, and the diagnostics fastify, fastify-bytes, baseline. */
+  readonly readTargets: readonly string[];
+  /** Backends whose three reads are run once more, unmeasured, each with the server under `node --cpu-prof`. */
+  readonly profileReads: readonly string[];
   /** Before each measurement, wait up to this many seconds for the rest of the machine to be quiet (0: never). */
   readonly quietWait: number;
   /** Quiet: other processes use less than this many cores. */
@@ -55,6 +61,13 @@ export function loadSettings(env: Env = process.env): BenchSettings {
     scaleSizes: list(env, 'BENCH_SCALE_SIZES', quick ? ['10k'] : ['10k', '1m', '10m']),
     scaleBackends: list(env, 'BENCH_SCALE_BACKENDS', ['sqlite']),
     profile: list(env, 'BENCH_PROFILE', quick ? [] : ['sqlite']),
+    reads: list(env, 'BENCH_READS', ['sqlite', 'postgres']),
+    readTargets: list(
+      env,
+      'BENCH_READ_TARGETS',
+      env.BENCH_BASELINE_DIST ? ['ceiling', 'parley', 'baseline'] : ['ceiling', 'parley'],
+    ),
+    profileReads: list(env, 'BENCH_PROFILE_READS', quick ? [] : ['sqlite', 'postgres']),
     quietWait: integer(env, 'BENCH_QUIET_WAIT', quick ? 0 : 20),
     quietCores: Number(env.BENCH_QUIET_CORES ?? 0.3),
     logLevel: env.BENCH_LOG_LEVEL ?? 'info',

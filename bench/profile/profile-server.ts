@@ -25,6 +25,16 @@ const threadOf = (name: string) => {
   return id === '0' ? 'main thread' : `worker thread ${id}`;
 };
 
+/** The profile files of `dir`, one per thread, the main thread's first. */
+export function threadProfiles(dir: string): { thread: string; file: string }[] {
+  const threads = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .map((name) => ({ thread: threadOf(name), file: path.join(dir, name) }))
+    .sort((a, b) => Number(b.thread === 'main thread') - Number(a.thread === 'main thread'));
+  if (threads[0]?.thread !== 'main thread') throw new Error(`no profile of the main thread in ${dir}`);
+  return threads;
+}
+
 const DATABASES: Record<string, () => Promise<BenchDatabase>> = {
   sqlite: async () => freshSqlite(),
   postgres: () => createPostgresDatabase('profile'),
@@ -40,11 +50,6 @@ export async function profileAddMessage(backend: string, settings: BenchSettings
   if (create === undefined) throw new Error(`cannot profile ${backend}; known: ${Object.keys(DATABASES)}`);
   const dir = outDir('profiles', `${backend}-${new Date().toISOString().replaceAll(':', '-')}`);
   const run = await measureParley(create, settings, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const threads = readdirSync(dir)
-    .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => ({ thread: threadOf(name), file: path.join(dir, name) }))
-    .sort((a, b) => Number(b.thread === 'main thread') - Number(a.thread === 'main thread'))
-    .map(({ thread, file }) => ({ thread, file, summary: summarizeProfile(file) }));
-  if (threads[0]?.thread !== 'main thread') throw new Error(`no profile of the main thread in ${dir}`);
+  const threads = threadProfiles(dir).map(({ thread, file }) => ({ thread, file, summary: summarizeProfile(file) }));
   return { backend, run, threads };
 }

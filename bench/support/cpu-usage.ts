@@ -69,6 +69,23 @@ function processTicks(pid: number, withChildren = false): number {
   }
 }
 
+/** Linux counts a process's CPU time in ticks of 1/100 s (USER_HZ), whatever the kernel's own tick. */
+const TICK_MICROS = 10_000;
+
+/** CPU time (user + system) of one thread of a process so far, in µs: the main thread's tid is the pid. */
+export function threadCpuMicros(pid: number, tid = pid): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return ((fields[11] ?? 0) + (fields[12] ?? 0)) * TICK_MICROS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 function databaseTicks(): number {
   if (databaseUids.size === 0) return 0;
   let ticks = 0;

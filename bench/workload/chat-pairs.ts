@@ -29,7 +29,8 @@ export async function createPairChats(url: string, chats = PAIR_CHATS): Promise<
   return targets;
 }
 
-async function created(url: string, path: string, body: unknown): Promise<string> {
+/** POSTs `body` as JSON and returns the id of what it created; anything but a 201 throws. */
+export async function created(url: string, path: string, body: unknown): Promise<string> {
   const response = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
